@@ -1,0 +1,1 @@
+print("sum-worker: not built yet")

@@ -1,0 +1,136 @@
+import Foundation
+import Synchronization
+import Testing
+import Threads
+import WorkbookTestSupport
+
+@Suite("Chapter 1 · Threads and join")
+struct ThreadsTests {
+  @Test("join() returns only after the thread's body has finished")
+  func joinWaitsForTheBody() {
+    let gate = DispatchSemaphore(value: 0)
+    let bodyFinished = Flag()
+    let thread = JoinableThread {
+      gate.wait()
+      bodyFinished.set()
+    }
+    thread.start()
+    let joiners = Joiners(of: thread, count: 1, bodyFinished: bodyFinished)
+
+    #expect(!joiners.anyReturnedBeforeTheGateOpens(), "join() returned while the body was still blocked")
+    gate.signal()
+    #expect(joiners.allReturn(), "join() never returned after the body finished")
+    #expect(joiners.sawUnfinishedBody == 0, "join() returned before the body had finished")
+  }
+
+  @Test("every caller of join() waits, and a join() after the body finished returns")
+  func everyJoinerWaits() {
+    var random = WorkbookRandom()
+    let joinerCount = random.int(in: 2...5)
+    let gate = DispatchSemaphore(value: 0)
+    let bodyFinished = Flag()
+    let thread = JoinableThread {
+      gate.wait()
+      bodyFinished.set()
+    }
+    thread.start()
+    let early = Joiners(of: thread, count: joinerCount, bodyFinished: bodyFinished)
+
+    #expect(!early.anyReturnedBeforeTheGateOpens(), "a join() returned while the body was still blocked")
+    gate.signal()
+    #expect(early.allReturn(), "not every one of \(joinerCount) joiners returned: does join() wake them all?")
+    #expect(early.sawUnfinishedBody == 0, "a join() returned before the body had finished")
+
+    let late = Joiners(of: thread, count: 1, bodyFinished: bodyFinished)
+    #expect(late.allReturn(), "join() after the body had finished did not return")
+  }
+
+  @Test("runWorkers(count:) runs every worker at the same time, each on a thread of its own")
+  func workersOverlap() throws {
+    var random = WorkbookRandom()
+    let count = random.int(in: 3...8)
+    let rendezvous = Rendezvous(parties: count)
+    let runs = Mutex([Int: [UInt]]())
+
+    try runWorkers(count: count) { index in
+      let met = rendezvous.arrive()
+      runs.withLock { $0[index, default: []].append(met ? UInt(pthread_self()) : 0) }
+    }
+
+    let recorded = runs.withLock { $0 }
+    #expect(recorded.keys.sorted() == Array(0..<count), "every index from 0 to \(count - 1) runs exactly once")
+    #expect(recorded.values.allSatisfy { $0.count == 1 }, "a worker ran more than once")
+    let threads = recorded.values.flatMap { $0 }
+    #expect(!threads.contains(0), "the \(count) workers never all ran at the same time")
+    #expect(Set(threads).count == count, "workers shared a thread")
+    #expect(!threads.contains(UInt(pthread_self())), "a worker ran on the caller's thread")
+  }
+
+  @Test("runWorkers(count:) returns only after the last worker has finished")
+  func runWorkersWaitsForAll() throws {
+    var random = WorkbookRandom()
+    let count = random.int(in: 3...8)
+    let rendezvous = Rendezvous(parties: count)
+    let finished = Atomic(0)
+
+    try runWorkers(count: count) { _ in
+      rendezvous.arrive()
+      // The workers finish only after they have all started, so a call that waits for
+      // fewer than all of them returns too early here.
+      finished.add(1, ordering: .sequentiallyConsistent)
+    }
+
+    #expect(finished.load(ordering: .sequentiallyConsistent) == count, "runWorkers returned before every worker had finished")
+  }
+}
+
+// MARK: - Fixtures
+
+/// A flag one thread sets and others read.
+private final class Flag: Sendable {
+  private let value = Atomic(false)
+  var isSet: Bool { value.load(ordering: .sequentiallyConsistent) }
+  func set() { value.store(true, ordering: .sequentiallyConsistent) }
+}
+
+/// Threads of the test's own that call `join()` and note whether the body had finished by then.
+private final class Joiners: Sendable {
+  private let count: Int
+  private let returned = DispatchSemaphore(value: 0)
+  private let returnedCount = Atomic(0)
+  private let unfinishedCount = Atomic(0)
+
+  init(of thread: JoinableThread, count: Int, bodyFinished: Flag) {
+    self.count = count
+    for _ in 0..<count {
+      Thread { [self] in
+        thread.join()
+        if !bodyFinished.isSet {
+          unfinishedCount.add(1, ordering: .sequentiallyConsistent)
+        }
+        returnedCount.add(1, ordering: .sequentiallyConsistent)
+        returned.signal()
+      }.start()
+    }
+  }
+
+  /// Whether a joiner returned within a grace period during which the test keeps the body blocked.
+  ///
+  /// Correct code never returns here, however long the period; a `join()` that does not wait
+  /// returns within microseconds, so a short period catches it.
+  func anyReturnedBeforeTheGateOpens() -> Bool {
+    returned.wait(timeout: .now() + 0.3) == .success
+  }
+
+  /// Whether every joiner has returned by the liveness deadline.
+  func allReturn() -> Bool {
+    let limit = DispatchTime.now() + Liveness.deadline.seconds
+    while returnedCount.load(ordering: .sequentiallyConsistent) < count {
+      if returned.wait(timeout: limit) == .timedOut { return false }
+    }
+    return true
+  }
+
+  /// How many joiners returned while the body had not finished.
+  var sawUnfinishedBody: Int { unfinishedCount.load(ordering: .sequentiallyConsistent) }
+}
