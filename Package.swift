@@ -59,7 +59,9 @@ let chapterTargets: [Target] = includedChapters.flatMap { chapter -> [Target] in
       dependencies: ["WorkbookSupport"] + chapter.dependencies,
       path: sourceFolder(of: chapter),
       // The lesson and hints sit beside the exercise code; solutions have neither.
-      exclude: sourceFolder(of: chapter).hasPrefix("Exercises/") ? ["README.md", "hints.md"] : []
+      exclude: ["README.md", "hints.md"].filter {
+        FileManager.default.fileExists(atPath: "\(packageRoot)/\(sourceFolder(of: chapter))/\($0)")
+      }
     ),
     .testTarget(
       name: chapter.module + "Tests",

@@ -17,10 +17,12 @@ struct ThreadsTests {
     thread.start()
     let joiners = Joiners(of: thread, count: 1, bodyFinished: bodyFinished)
 
-    #expect(!joiners.anyReturnedBeforeTheGateOpens(), "join() returned while the body was still blocked")
+    let returnedEarly = joiners.anyReturnedBeforeTheGateOpens()
+    #expect(!returnedEarly, "join() returned while the body was still blocked")
     gate.signal()
     #expect(joiners.allReturn(), "join() never returned after the body finished")
-    #expect(joiners.sawUnfinishedBody == 0, "join() returned before the body had finished")
+    let unfinished = joiners.sawUnfinishedBody
+    #expect(unfinished == 0, "join() returned before the body had finished")
   }
 
   @Test("every caller of join() waits, and a join() after the body finished returns")
@@ -36,10 +38,12 @@ struct ThreadsTests {
     thread.start()
     let early = Joiners(of: thread, count: joinerCount, bodyFinished: bodyFinished)
 
-    #expect(!early.anyReturnedBeforeTheGateOpens(), "a join() returned while the body was still blocked")
+    let returnedEarly = early.anyReturnedBeforeTheGateOpens()
+    #expect(!returnedEarly, "a join() returned while the body was still blocked")
     gate.signal()
     #expect(early.allReturn(), "not every one of \(joinerCount) joiners returned: does join() wake them all?")
-    #expect(early.sawUnfinishedBody == 0, "a join() returned before the body had finished")
+    let unfinished = early.sawUnfinishedBody
+    #expect(unfinished == 0, "a join() returned before the body had finished")
 
     let late = Joiners(of: thread, count: 1, bodyFinished: bodyFinished)
     #expect(late.allReturn(), "join() after the body had finished did not return")

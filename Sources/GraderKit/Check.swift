@@ -1,0 +1,158 @@
+import Foundation
+
+/// The maintainers' test: every invariant of the workbook, each one a named check.
+///
+/// Every solution passes every test; every skeleton fails every test of its chapter, without
+/// crashing or hanging; `Exercises/` and `Solutions/` mirror each other file for file with the
+/// same public declarations; every exercise chapter has a lesson, hints and a `// TODO:`; and
+/// the grader's and the fixture server's own suites pass.
+public struct Check {
+  /// One named check and what broke it.
+  public struct Item: Sendable {
+    public var name: String
+    public var problem: String?
+    public var isPassing: Bool { problem == nil }
+  }
+
+  public let workbook: Workbook
+  public var configure: @Sendable (inout Grader) -> Void = { _ in }
+
+  /// The suites that are not chapters and must pass with the solutions.
+  public static let toolingSuites = [("GraderKitTests", "Grader"), ("FixtureServerTests", "Fixture server")]
+
+  public init(workbook: Workbook) {
+    self.workbook = workbook
+  }
+
+  public func run() throws -> [Item] {
+    var items = layoutItems()
+    var solutions = Grader(workbook: workbook, sources: .solutions)
+    configure(&solutions)
+    let solved = try solutions.grade()
+    for chapter in solved.chapters {
+      items += testItems(chapter, sources: .solutions)
+    }
+    for (module, title) in Self.toolingSuites {
+      items += testItems(try solutions.runToolingSuite(module: module, title: title), sources: .solutions)
+    }
+    var exercises = Grader(workbook: workbook, sources: .exercises)
+    configure(&exercises)
+    exercises.seed = solutions.seed
+    for chapter in try exercises.grade().chapters {
+      items += testItems(chapter, sources: .exercises)
+    }
+    return items
+  }
+
+  /// Solutions must pass each test; skeletons must fail each test, and end as plain failures.
+  private func testItems(_ chapter: ChapterResult, sources: Sources) -> [Item] {
+    let label = chapter.id == "--" ? chapter.title : "\(sources.folderName)/\(chapter.id)"
+    var items: [Item] = []
+    let ranCleanly = sources == .solutions ? chapter.status == .passed : chapter.status == .failed
+    if !ranCleanly || chapter.total == 0 {
+      let expected = sources == .solutions ? "passed" : "failed (each test, without a crash or a hang)"
+      items.append(
+        Item(
+          name: "\(label) runs", problem: "status \(chapter.status.rawValue), expected \(expected)"
+            + (chapter.message.map { ": \($0)" } ?? "")))
+    }
+    for test in chapter.tests {
+      let name = "\(label) · \(test.name)"
+      if sources == .solutions {
+        let why = chapter.failures.first { $0.test == test.name }.map { "\($0.file):\($0.line): \($0.message)" }
+        items.append(Item(name: name, problem: test.passed ? nil : "the solution fails: \(why ?? "did not finish")"))
+      } else {
+        items.append(Item(name: name, problem: test.passed ? "the skeleton passes this test: a free point" : nil))
+      }
+    }
+    return items
+  }
+
+  /// The file-tree invariants, checked before anything builds.
+  func layoutItems() -> [Item] {
+    var items: [Item] = []
+    let files = FileManager.default
+    for chapter in workbook.chapters {
+      let exercise = workbook.folder(of: chapter, in: .exercises)
+      let solution = workbook.folder(of: chapter, in: .solutions)
+      let tests = workbook.root.appendingPathComponent("Tests/\(chapter.testModule)")
+      func item(_ name: String, _ problem: String?) {
+        items.append(Item(name: "\(chapter.folder) · \(name)", problem: problem))
+      }
+      for folder in [exercise, solution, tests] {
+        item("has \(relative(folder))", files.fileExists(atPath: folder.path) ? nil : "the folder is missing")
+      }
+      for name in ["README.md", "hints.md"] {
+        let path = exercise.appendingPathComponent(name).path
+        item("has a \(name)", files.fileExists(atPath: path) ? nil : "\(relative(exercise))/\(name) is missing")
+      }
+      let exerciseFiles = swiftFiles(in: exercise)
+      let solutionFiles = swiftFiles(in: solution)
+      let unmatched = Set(exerciseFiles.keys).symmetricDifference(solutionFiles.keys).sorted()
+      item(
+        "Exercises and Solutions mirror file for file",
+        unmatched.isEmpty ? nil : "only on one side: \(unmatched.joined(separator: ", "))")
+      let todo = exerciseFiles.values.contains { $0.contains("// TODO:") }
+      item("has a // TODO: for the student", todo ? nil : "no exercise file has a // TODO: marker")
+      let traps = exerciseFiles.filter { $0.value.contains("fatalError(") }.keys.sorted()
+      item(
+        "never calls fatalError in an exercise",
+        traps.isEmpty ? nil : "\(traps.joined(separator: ", ")): one trap ends every test in the process")
+      for (name, text) in exerciseFiles.sorted(by: { $0.key < $1.key }) {
+        guard let solved = solutionFiles[name] else { continue }
+        let missing = publicDeclarations(in: text).symmetricDifference(publicDeclarations(in: solved)).sorted()
+        item(
+          "\(name) declares the same public API in both",
+          missing.isEmpty ? nil : "declared on one side only: \(missing.joined(separator: " | "))")
+      }
+    }
+    return items
+  }
+
+  private func swiftFiles(in folder: URL) -> [String: String] {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+    var files: [String: String] = [:]
+    for name in names where name.hasSuffix(".swift") {
+      files[name] = (try? String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)) ?? ""
+    }
+    return files
+  }
+
+  private func relative(_ url: URL) -> String {
+    String(url.path.dropFirst(workbook.root.path.count + 1))
+  }
+}
+
+/// The public declarations of a Swift file, as signatures without bodies or conformances.
+///
+/// A skeleton's class may be `@unchecked Sendable` where the solution's is plainly `Sendable`;
+/// what must match is what a test can call.
+func publicDeclarations(in source: String) -> Set<String> {
+  var declarations = Set<String>()
+  var pending: String?
+  func finish(_ text: String) {
+    if !text.contains("{") && (text.hasSuffix("(") || text.hasSuffix(",")) {
+      pending = text
+      return
+    }
+    var signature = String(text.prefix { $0 != "{" })
+    if let equals = signature.range(of: " = ") { signature = String(signature[..<equals.lowerBound]) }
+    let typeKeywords = ["class ", "struct ", "enum ", "actor ", "protocol ", "extension "]
+    if typeKeywords.contains(where: { signature.contains($0) }), let colon = signature.firstIndex(of: ":") {
+      signature = String(signature[..<colon])
+    }
+    declarations.insert(signature.split(whereSeparator: \.isWhitespace).joined(separator: " "))
+  }
+  for rawLine in source.split(separator: "\n") {
+    let line = rawLine.trimmingCharacters(in: .whitespaces)
+    if var signature = pending {
+      signature += " " + line
+      pending = nil
+      finish(signature)
+      continue
+    }
+    guard line.hasPrefix("public ") || line.hasPrefix("open ") else { continue }
+    finish(line)
+  }
+  return declarations
+}

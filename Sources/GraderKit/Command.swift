@@ -1,0 +1,114 @@
+import Foundation
+
+/// What the student or maintainer asked for on the command line.
+public struct Command: Equatable, Sendable {
+  public enum Action: Equatable, Sendable {
+    /// Grade all chapters, or the one named.
+    case grade(chapter: String?)
+    /// The maintainers' test of every invariant.
+    case check
+    case help
+  }
+
+  public enum Format: String, Sendable { case text, json }
+
+  public var action: Action = .grade(chapter: nil)
+  public var sources: Sources = .exercises
+  public var format: Format = .text
+  public var timeout: Duration?
+  public var jobs: Int?
+  public var seed: UInt64?
+
+  public static let usage = """
+    USAGE: ./grader [CHAPTER] [OPTIONS]
+           ./grader check [OPTIONS]
+
+    Grades the workbook's chapters: builds them, runs each chapter's tests in a process of its
+    own, and prints a table with the failing behaviours of each chapter.
+
+    COMMANDS:
+      (none)          Grade every chapter of Exercises/.
+      CHAPTER         Grade one chapter in detail: 02, 2, CounterLocking or 02-CounterLocking.
+      check           Maintainers: every solution passes every test, every skeleton fails every
+                      test, Exercises/ and Solutions/ mirror each other, every chapter has its
+                      lesson, hints and TODOs, and the grader's own tests pass.
+
+    OPTIONS:
+      --solutions     Grade Solutions/ instead of Exercises/.
+      --format FORMAT text (default) or json: the grade as JSON on standard output, progress on
+                      standard error.
+      --timeout SECS  How long one chapter's tests may run before they are stopped (default 120).
+      --jobs N        How many chapters' tests run at once (default 2).
+      --seed N        Replay the random inputs of an earlier run.
+      -h, --help      Show this help.
+
+    EXIT CODES:
+      0  every chapter graded passed (check: every invariant holds)
+      1  some chapter did not pass (check: some invariant is broken)
+      2  bad usage: an unknown option or chapter
+      3  the workbook itself is broken: not found, or its shared code does not build
+
+    EXAMPLES:
+      ./grader                 grade everything you have done so far
+      ./grader 02              chapter 2, with every failure message and where to find hints
+      ./grader --format json   for scripts
+    """
+
+  public init() {}
+
+  /// Parses the arguments after the program name.
+  public init(arguments: [String]) throws {
+    var remaining = arguments[...]
+    func value(of option: String) throws -> String {
+      guard let value = remaining.popFirst(), !value.hasPrefix("--") else {
+        throw GraderError.usage("\(option) needs a value.")
+      }
+      return value
+    }
+    while let argument = remaining.popFirst() {
+      switch argument {
+      case "-h", "--help", "help": action = .help
+      case "check": action = .check
+      case "--solutions": sources = .solutions
+      case "--format":
+        let text = try value(of: argument)
+        guard let parsed = Format(rawValue: text) else {
+          throw GraderError.usage("--format takes text or json, not '\(text)'.")
+        }
+        format = parsed
+      case "--timeout":
+        let text = try value(of: argument)
+        guard let seconds = Int(text), seconds > 0 else {
+          throw GraderError.usage("--timeout takes a whole number of seconds, not '\(text)'.")
+        }
+        timeout = .seconds(seconds)
+      case "--jobs":
+        let text = try value(of: argument)
+        guard let count = Int(text), count > 0 else {
+          throw GraderError.usage("--jobs takes a number of 1 or more, not '\(text)'.")
+        }
+        jobs = count
+      case "--seed":
+        let text = try value(of: argument)
+        guard let number = UInt64(text) else {
+          throw GraderError.usage("--seed takes a whole number, not '\(text)'.")
+        }
+        seed = number
+      case let option where option.hasPrefix("-"):
+        throw GraderError.usage("Unknown option '\(option)'.")
+      default:
+        guard action == .grade(chapter: nil) else {
+          throw GraderError.usage("Unexpected argument '\(argument)'.")
+        }
+        action = .grade(chapter: argument)
+      }
+    }
+  }
+
+  /// Applies the options that tune a grader.
+  public func configure(_ grader: inout Grader) {
+    if let timeout { grader.deadline = timeout }
+    if let jobs { grader.jobs = jobs }
+    if let seed { grader.seed = seed }
+  }
+}

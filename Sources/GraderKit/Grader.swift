@@ -1,0 +1,100 @@
+import Foundation
+
+/// Grades chapters of one source set: builds them, runs each suite in its own process, and
+/// collects a result for each, whatever the students' code does.
+public struct Grader: Sendable {
+  public let workbook: Workbook
+  public let sources: Sources
+  /// How long one chapter's suite may run before its process group is killed.
+  public var deadline: Duration = .seconds(120)
+  /// How many suites run at once.
+  public var jobs = 2
+  public var seed = UInt64.random(in: 1...999_999)
+  /// Where progress goes: standard error, so that standard output stays clean for `--format json`.
+  public var log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+
+  public init(workbook: Workbook, sources: Sources) {
+    self.workbook = workbook
+    self.sources = sources
+  }
+
+  /// The build folder of this source set; `.build` for the exercises, as `swift test` uses.
+  public var scratchPath: URL {
+    workbook.root.appendingPathComponent(sources == .exercises ? ".build" : ".build-solutions")
+  }
+
+  /// Grades `chapters` (all of them by default), in course order.
+  public func grade(_ chapters: [Chapter]? = nil) throws -> Grade {
+    let chapters = chapters ?? workbook.chapters
+    let product = try Builder(workbook: workbook, sources: sources, scratchPath: scratchPath, log: log).build()
+    let eventsFolder = scratchPath.appendingPathComponent("grader-events")
+    try FileManager.default.createDirectory(at: eventsFolder, withIntermediateDirectories: true)
+    let runner = SuiteRunner(
+      workbook: workbook, testBinary: product.testBinary, eventsFolder: eventsFolder, seed: seed, deadline: deadline)
+
+    let results = ResultSlots(count: chapters.count)
+    var toRun: [Int] = []
+    for (index, chapter) in chapters.enumerated() {
+      if let missing = missingFolder(of: chapter) {
+        results[index] = runner.result(
+          for: chapter, status: .missing,
+          message: "\(missing) does not exist: restore it (git checkout -- \(missing)) or copy it from a fresh clone")
+      } else if let errors = product.uncompiled[chapter] {
+        results[index] = runner.result(for: chapter, status: .doesNotCompile, message: errors.joined(separator: "\n"))
+      } else {
+        toRun.append(index)
+      }
+    }
+    let scheduled = toRun
+    log("Running \(scheduled.count) chapter suite\(toRun.count == 1 ? "" : "s")…")
+    // Suites run `jobs` at a time; each is a process of its own, so they cannot hurt each other.
+    let workers = max(1, min(jobs, scheduled.count))
+    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+      for index in stride(from: worker, to: scheduled.count, by: workers) {
+        results[scheduled[index]] = runner.run(chapters[scheduled[index]])
+      }
+    }
+    return Grade(sources: sources, seed: seed, chapters: results.all)
+  }
+
+  /// The folder a chapter needs and lacks, relative to the workbook, if any.
+  private func missingFolder(of chapter: Chapter) -> String? {
+    let needed = ["\(sources.folderName)/\(chapter.folder)", "Tests/\(chapter.testModule)"]
+    return needed.first { !FileManager.default.fileExists(atPath: workbook.root.appendingPathComponent($0).path) }
+  }
+
+  /// Runs a suite that is not a chapter's, such as the grader's or the fixture server's own tests.
+  public func runToolingSuite(module: String, title: String) throws -> ChapterResult {
+    let product = try Builder(workbook: workbook, sources: sources, scratchPath: scratchPath, log: log).build()
+    let eventsFolder = scratchPath.appendingPathComponent("grader-events")
+    try FileManager.default.createDirectory(at: eventsFolder, withIntermediateDirectories: true)
+    let runner = SuiteRunner(
+      workbook: workbook, testBinary: product.testBinary, eventsFolder: eventsFolder, seed: seed, deadline: deadline)
+    return runner.run(Chapter(tooling: module, title: title))
+  }
+}
+
+extension Chapter {
+  /// A suite outside the course, graded like a chapter.
+  init(tooling module: String, title: String) {
+    self.number = "--"
+    self.module = module
+    self.title = title
+  }
+}
+
+// `@unchecked Sendable`: each slot is written by exactly one worker and read after all workers
+// have joined; the lock keeps the array's own storage safe while they write.
+private final class ResultSlots: @unchecked Sendable {
+  private var slots: [ChapterResult?]
+  private let lock = NSLock()
+
+  init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+  subscript(index: Int) -> ChapterResult? {
+    get { lock.withLock { slots[index] } }
+    set { lock.withLock { slots[index] = newValue } }
+  }
+
+  var all: [ChapterResult] { lock.withLock { slots.compactMap { $0 } } }
+}

@@ -1,0 +1,122 @@
+import Foundation
+
+/// Writes a grade for people: a table of chapters, then what failed and where.
+public struct Report {
+  /// Whether to colour the output: only on a terminal, and never with `NO_COLOR` set.
+  public var usesColor: Bool
+  /// One chapter in detail: every failure message, the output of a crash, the hints.
+  public var isDetailed: Bool
+  public let workbook: Workbook
+
+  public init(workbook: Workbook, usesColor: Bool, isDetailed: Bool) {
+    self.workbook = workbook
+    self.usesColor = usesColor
+    self.isDetailed = isDetailed
+  }
+
+  /// Whether standard output is a terminal that wants colour.
+  public static var terminalWantsColor: Bool {
+    isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true
+  }
+
+  public func render(_ grade: Grade) -> String {
+    var lines: [String] = []
+    let titleWidth = max(24, grade.chapters.map(\.title.count).max() ?? 0)
+    lines.append("\(grade.sources.folderName) · seed \(grade.seed)")
+    lines.append("")
+    lines.append("    " + "Chapter".padding(titleWidth) + "  Tests   Status")
+    for chapter in grade.chapters {
+      let tests = "\(chapter.passed)/\(chapter.total)".leftPadding(5)
+      lines.append(
+        "\(chapter.id)  \(chapter.title.padding(titleWidth))  \(tests)   \(paint(chapter.status))")
+    }
+    let chaptersPassed = grade.chapters.filter { $0.status == .passed }.count
+    lines.append(
+      "    " + "Total".padding(titleWidth) + "  " + "\(grade.passed)/\(grade.total)".leftPadding(5)
+        + "   \(chaptersPassed) of \(grade.chapters.count) chapters passed")
+    if grade.chapters.count > 1 {
+      lines.append("")
+      lines.append(progressBar(done: chaptersPassed, of: grade.chapters.count))
+      if let next = grade.chapters.first(where: { $0.status != .passed }) {
+        lines.append("Next: chapter \(next.id), \(next.title) — ./grader \(next.id)")
+      }
+    }
+
+    for chapter in grade.chapters where chapter.status != .passed {
+      lines.append("")
+      lines.append(bold("\(chapter.id) \(chapter.title): \(chapter.status.rawValue)"))
+      if let message = chapter.message {
+        lines += message.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }
+      }
+      lines += failureLines(chapter)
+      if isDetailed, let output = chapter.output, !output.isEmpty {
+        lines.append("  What the suite printed last:")
+        lines += output.split(separator: "\n").suffix(30).map { "  | " + $0 }
+      }
+      if grade.sources == .exercises {
+        let hints = "Exercises/\(chapter.id)-\(chapter.module)/hints.md"
+        lines.append(
+          isDetailed
+            ? "  Stuck? Read the lesson, Exercises/\(chapter.id)-\(chapter.module)/README.md, then \(hints) (./grader hint \(chapter.id))."
+            : "  Details: ./grader \(chapter.id)")
+      }
+    }
+    if !grade.isPassing {
+      lines.append("")
+      lines.append("Inputs are random each run; replay this run's with --seed \(grade.seed).")
+    }
+    return lines.joined(separator: "\n") + "\n"
+  }
+
+  private func failureLines(_ chapter: ChapterResult) -> [String] {
+    var lines: [String] = []
+    let failing = chapter.tests.filter { !$0.passed }
+    for test in failing {
+      let failures = chapter.failures.filter { $0.test == test.name }
+      let place = failures.first.map { " (\($0.file):\($0.line))" } ?? ""
+      lines.append("  ✘ \(test.name)\(place)")
+      guard isDetailed else { continue }
+      for failure in failures {
+        lines += failure.message.split(separator: "\n").map { "      " + $0 }
+        if failures.count > 1 { lines.append("      at \(failure.file):\(failure.line)") }
+      }
+      if failures.isEmpty { lines.append("      (did not finish)") }
+    }
+    return lines
+  }
+
+  private func progressBar(done: Int, of total: Int) -> String {
+    let width = 30
+    let filled = total == 0 ? 0 : done * width / total
+    return "[" + String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+      + "] \(done) of \(total) chapters done"
+  }
+
+  private func paint(_ status: ChapterResult.Status) -> String {
+    let code = status == .passed ? "32" : status == .failed ? "33" : "31"
+    return usesColor ? "\u{1B}[\(code)m\(status.rawValue)\u{1B}[0m" : status.rawValue
+  }
+
+  private func bold(_ text: String) -> String {
+    usesColor ? "\u{1B}[1m\(text)\u{1B}[0m" : text
+  }
+}
+
+extension Grade {
+  /// The grade as JSON, with sorted keys so that two runs compare line by line.
+  public func json() throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: try encoder.encode(self), as: UTF8.self) + "\n"
+  }
+}
+
+extension String {
+  fileprivate func padding(_ width: Int) -> String {
+    count >= width ? self : self + String(repeating: " ", count: width - count)
+  }
+
+  fileprivate func leftPadding(_ width: Int) -> String {
+    count >= width ? self : String(repeating: " ", count: width - count) + self
+  }
+}

@@ -1,0 +1,187 @@
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// A child process in a process group of its own, killed with its whole group at a deadline.
+///
+/// Students' code deadlocks, loops forever, floods its output and leaves children behind. Each
+/// of those must cost one chapter and never the grader: the group lets one `kill` reach every
+/// process the child started, and the output is kept as a bounded head and tail.
+struct Subprocess {
+  /// How a child ended.
+  enum Termination: Equatable, Sendable {
+    case exited(Int32)
+    case signalled(Int32)
+    /// The deadline passed and the grader killed the group.
+    case timedOut
+  }
+
+  struct Outcome: Sendable {
+    var termination: Termination
+    /// The start and the end of what the child printed on stdout and stderr together.
+    var output: String
+  }
+
+  let executable: String
+  let arguments: [String]
+  var environment: [String: String] = [:]
+  var deadline: Duration? = nil
+
+  /// Runs the child to its end, or to the deadline, and kills whatever of its group is left.
+  func run() throws -> Outcome {
+    var pipeEnds: [Int32] = [0, 0]
+    guard pipe(&pipeEnds) == 0 else { throw SubprocessError.spawnFailed(executable, errno) }
+    let (readEnd, writeEnd) = (pipeEnds[0], pipeEnds[1])
+
+    let pid = try spawn(stdoutAndStderr: writeEnd)
+    close(writeEnd)
+
+    let capture = OutputCapture(fileDescriptor: readEnd)
+    let exited = DispatchSemaphore(value: 0)
+    let status = StatusBox()
+    Thread {
+      var raw: Int32 = 0
+      while waitpid(pid, &raw, 0) == -1 && errno == EINTR {}
+      status.value = raw
+      exited.signal()
+    }.start()
+
+    var timedOut = false
+    if let deadline {
+      if exited.wait(timeout: .now() + deadline.timeInterval) == .timedOut {
+        timedOut = true
+        kill(-pid, SIGKILL)
+        exited.wait()
+      }
+    } else {
+      exited.wait()
+    }
+    // The child is gone; anything it started in its group goes with it.
+    kill(-pid, SIGKILL)
+    let output = capture.finish()
+
+    let raw = status.value
+    let termination: Termination =
+      timedOut ? .timedOut : (raw & 0x7f) == 0 ? .exited((raw >> 8) & 0xff) : .signalled(raw & 0x7f)
+    return Outcome(termination: termination, output: output)
+  }
+
+  private func spawn(stdoutAndStderr fd: Int32) throws -> pid_t {
+    #if os(Linux)
+      var actions = posix_spawn_file_actions_t()
+      var attributes = posix_spawnattr_t()
+    #else
+      var actions: posix_spawn_file_actions_t? = nil
+      var attributes: posix_spawnattr_t? = nil
+    #endif
+    posix_spawn_file_actions_init(&actions)
+    posix_spawnattr_init(&attributes)
+    defer {
+      posix_spawn_file_actions_destroy(&actions)
+      posix_spawnattr_destroy(&attributes)
+    }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_adddup2(&actions, fd, 1)
+    posix_spawn_file_actions_adddup2(&actions, fd, 2)
+    // Process group 0 means "a new group whose id is the child's pid".
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+    posix_spawnattr_setpgroup(&attributes, 0)
+
+    var merged = ProcessInfo.processInfo.environment
+    merged.merge(environment) { _, new in new }
+    let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+    let envp = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer {
+      argv.forEach { free($0) }
+      envp.forEach { free($0) }
+    }
+    var pid: pid_t = 0
+    let result = posix_spawnp(&pid, executable, &actions, &attributes, argv, envp)
+    guard result == 0 else { throw SubprocessError.spawnFailed(executable, result) }
+    return pid
+  }
+}
+
+enum SubprocessError: Error, CustomStringConvertible {
+  case spawnFailed(String, Int32)
+
+  var description: String {
+    switch self {
+    case .spawnFailed(let executable, let code):
+      "could not start \(executable): \(String(cString: strerror(code)))"
+    }
+  }
+}
+
+// `@unchecked Sendable`: written once by the waiting thread before it signals the semaphore
+// that every reader waits on, so the semaphore orders the write before each read.
+private final class StatusBox: @unchecked Sendable {
+  var value: Int32 = 0
+}
+
+/// Reads a pipe to its end on a thread of its own, keeping the first and last 64 KiB.
+///
+/// A child that prints 100 MB must neither block on a full pipe nor fill the grader's memory.
+private final class OutputCapture: @unchecked Sendable {
+  // `@unchecked Sendable`: `head`, `tail` and `dropped` are written only by the reading thread,
+  // and read only after `done` has been signalled by it.
+  private static let keep = 64 * 1024
+  private var head = [UInt8]()
+  private var tail = [UInt8]()
+  private var dropped = 0
+  private let done = DispatchSemaphore(value: 0)
+
+  init(fileDescriptor: Int32) {
+    Thread { [self] in
+      var buffer = [UInt8](repeating: 0, count: 65_536)
+      while true {
+        let count = read(fileDescriptor, &buffer, buffer.count)
+        if count < 0 && errno == EINTR { continue }
+        if count <= 0 { break }
+        append(buffer[0..<count])
+      }
+      close(fileDescriptor)
+      done.signal()
+    }.start()
+  }
+
+  private func append(_ bytes: ArraySlice<UInt8>) {
+    if head.count < Self.keep {
+      let room = Self.keep - head.count
+      head += bytes.prefix(room)
+      tail += bytes.dropFirst(room)
+    } else {
+      tail += bytes
+    }
+    if tail.count > 2 * Self.keep {
+      let excess = tail.count - Self.keep
+      dropped += excess
+      tail.removeFirst(excess)
+    }
+  }
+
+  /// The output, once the pipe is closed; a grandchild that escaped the group and holds the
+  /// pipe open gets two seconds before the grader stops reading.
+  func finish() -> String {
+    guard done.wait(timeout: .now() + 2) == .success else {
+      return "(no output: a process that left the chapter's process group still holds it open)"
+    }
+    var text = String(decoding: head, as: UTF8.self)
+    if dropped > 0 {
+      text += "\n… \(dropped) bytes of output left out …\n"
+    }
+    return text + String(decoding: tail, as: UTF8.self)
+  }
+}
+
+extension Duration {
+  /// The duration in seconds, for Dispatch and Foundation.
+  var timeInterval: TimeInterval {
+    let (seconds, attoseconds) = components
+    return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
+  }
+}
