@@ -130,29 +130,32 @@ public struct Check {
 func publicDeclarations(in source: String) -> Set<String> {
   var declarations = Set<String>()
   var pending: String?
-  func finish(_ text: String) {
-    if !text.contains("{") && (text.hasSuffix("(") || text.hasSuffix(",")) {
-      pending = text
-      return
-    }
-    var signature = String(text.prefix { $0 != "{" })
-    if let equals = signature.range(of: " = ") { signature = String(signature[..<equals.lowerBound]) }
-    let typeKeywords = ["class ", "struct ", "enum ", "actor ", "protocol ", "extension "]
-    if typeKeywords.contains(where: { signature.contains($0) }), let colon = signature.firstIndex(of: ":") {
-      signature = String(signature[..<colon])
-    }
-    declarations.insert(signature.split(whereSeparator: \.isWhitespace).joined(separator: " "))
-  }
   for rawLine in source.split(separator: "\n") {
     let line = rawLine.trimmingCharacters(in: .whitespaces)
-    if var signature = pending {
-      signature += " " + line
-      pending = nil
-      finish(signature)
+    guard let text = pending.map({ $0 + " " + line }) ?? (isPublic(line) ? line : nil) else { continue }
+    // A signature wrapped over several lines ends where its parentheses balance.
+    let open = text.filter { $0 == "(" }.count - text.filter { $0 == ")" }.count
+    if open > 0 && !text.contains("{") {
+      pending = text
       continue
     }
-    guard line.hasPrefix("public ") || line.hasPrefix("open ") else { continue }
-    finish(line)
+    pending = nil
+    declarations.insert(signature(of: text))
   }
   return declarations
+}
+
+private func isPublic(_ line: String) -> Bool {
+  line.hasPrefix("public ") || line.hasPrefix("open ")
+}
+
+private func signature(of declaration: String) -> String {
+  var text = String(declaration.prefix { $0 != "{" })
+  if let equals = text.range(of: " = ") { text = String(text[..<equals.lowerBound]) }
+  let typeKeywords = ["class ", "struct ", "enum ", "actor ", "protocol ", "extension "]
+  if typeKeywords.contains(where: { text.contains($0) }), let colon = text.firstIndex(of: ":") {
+    text = String(text[..<colon])
+  }
+  return text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    .replacingOccurrences(of: "( ", with: "(").replacingOccurrences(of: " )", with: ")")
 }

@@ -1,0 +1,130 @@
+import Foundation
+import Testing
+
+@testable import GraderKit
+
+@Suite("Grader · workbook layout")
+struct WorkbookTests {
+  @Test("chapters come from Package.swift in course order, with titles from their lessons")
+  func chaptersFromManifest() throws {
+    let workbook = try TemporaryWorkbook(chapters: ["01-Threads", "02-CounterLocking"])
+    try workbook.write("# Chapter 2 · Counter locking\n\nText.", to: "Exercises/02-CounterLocking/README.md")
+    let chapters = try Workbook(root: workbook.root).chapters
+    #expect(chapters.map(\.folder) == ["01-Threads", "02-CounterLocking"])
+    #expect(chapters.map(\.title) == ["Threads", "Counter locking"])
+    #expect(chapters[1].testFilter == "^CounterLockingTests\\.")
+  }
+
+  @Test("a chapter is found by number, by number without its zero, or by name", arguments: ["02", "2", "CounterLocking", "counter-locking", "02-CounterLocking"])
+  func chapterNames(name: String) throws {
+    let workbook = try Workbook(root: TemporaryWorkbook(chapters: ["01-Threads", "02-CounterLocking"]).root)
+    #expect(try workbook.chapter(named: name).number == "02")
+  }
+
+  @Test("an unknown chapter is a usage error that lists the chapters")
+  func unknownChapter() throws {
+    let workbook = try Workbook(root: TemporaryWorkbook(chapters: ["01-Threads"]).root)
+    #expect {
+      try workbook.chapter(named: "7")
+    } throws: { error in
+      (error as? GraderError)?.exitCode == 2 && "\(error)".contains("01 (Threads)")
+    }
+  }
+
+  @Test("a folder without Package.swift is not a workbook (exit code 3)")
+  func notAWorkbook() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("not-a-workbook-\(UUID())")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    #expect {
+      try Workbook(root: folder)
+    } throws: { error in
+      (error as? GraderError)?.exitCode == 3
+    }
+  }
+}
+
+@Suite("Grader · check of the layout")
+struct LayoutCheckTests {
+  @Test("a complete chapter breaks no layout invariant")
+  func completeChapter() throws {
+    let workbook = try TemporaryWorkbook(chapters: ["01-Threads"])
+    try workbook.writeCompleteChapter("01-Threads")
+    let problems = Check(workbook: try Workbook(root: workbook.root)).layoutItems().compactMap(\.problem)
+    #expect(problems.isEmpty)
+  }
+
+  @Test("each broken layout invariant is named")
+  func brokenChapter() throws {
+    let workbook = try TemporaryWorkbook(chapters: ["01-Threads"])
+    try workbook.writeCompleteChapter("01-Threads")
+    try workbook.remove("Exercises/01-Threads/hints.md")
+    try workbook.write("public func work() { fatalError() }\n", to: "Exercises/01-Threads/Work.swift")
+    try workbook.write("public func extra() {}\n", to: "Solutions/01-Threads/Extra.swift")
+    try workbook.write("public func work(times: Int) {}\n", to: "Solutions/01-Threads/Work.swift")
+    let failing = Check(workbook: try Workbook(root: workbook.root)).layoutItems().filter { !$0.isPassing }
+    let names = failing.map(\.name)
+    #expect(names.contains("01-Threads · has a hints.md"))
+    #expect(names.contains("01-Threads · has a // TODO: for the student"))
+    #expect(names.contains("01-Threads · never calls fatalError in an exercise"))
+    #expect(names.contains("01-Threads · Exercises and Solutions mirror file for file"))
+    #expect(names.contains("01-Threads · Work.swift declares the same public API in both"))
+  }
+
+  @Test("public declarations ignore bodies, default values and conformances, and join wrapped lines")
+  func declarations() {
+    let racy = """
+      public final class Counter: @unchecked Sendable {
+        public init(pause: Pause = .guide) {}
+        public func add(
+          _ amount: Int,
+          times: Int
+        ) throws {}
+        public var value: Int { 0 }
+        func hidden() {}
+      }
+      """
+    let safe = """
+      public final class Counter: Sendable {
+        public init(pause: Pause = .none) { self.pause = pause }
+        public func add(_ amount: Int, times: Int) throws { }
+        public var value: Int { lock.withLock { count } }
+      }
+      """
+    #expect(publicDeclarations(in: racy) == publicDeclarations(in: safe))
+    #expect(publicDeclarations(in: racy).count == 4)
+  }
+}
+
+// MARK: - Fixtures
+
+/// A workbook in a temporary folder, with a `Package.swift` that lists the given chapters.
+struct TemporaryWorkbook {
+  let root: URL
+
+  init(chapters: [String]) throws {
+    root = FileManager.default.temporaryDirectory.appendingPathComponent("workbook-\(UUID())")
+    let list = chapters.map { "  Chapter(folder: \"\($0)\")," }.joined(separator: "\n")
+    try write("let chapters: [Chapter] = [\n\(list)\n]\n", to: "Package.swift")
+  }
+
+  func write(_ text: String, to path: String) throws {
+    let url = root.appendingPathComponent(path)
+    try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try text.write(to: url, atomically: true, encoding: .utf8)
+  }
+
+  func remove(_ path: String) throws {
+    try FileManager.default.removeItem(at: root.appendingPathComponent(path))
+  }
+
+  /// A chapter with every file the layout check asks for.
+  func writeCompleteChapter(_ folder: String) throws {
+    let module = String(folder.dropFirst(3))
+    try write("# Chapter 1 · \(module)\n", to: "Exercises/\(folder)/README.md")
+    try write("Read the lesson.\n", to: "Exercises/\(folder)/hints.md")
+    try write("public func work() throws {\n  // TODO: work\n}\n", to: "Exercises/\(folder)/Work.swift")
+    try write("public func work() throws {\n  // Done.\n}\n", to: "Solutions/\(folder)/Work.swift")
+    try write("import Testing\n", to: "Tests/\(module)Tests/\(module)Tests.swift")
+  }
+}
