@@ -9,6 +9,9 @@ struct Chapter {
   let folder: String
   var dependencies: [Target.Dependency] = []
   var testDependencies: [Target.Dependency] = []
+  /// Seconds the grader gives the chapter's tests before it stops them; nil is its default (120).
+  /// SwiftPM ignores it; `./grader` reads it from this file.
+  var deadline: Int? = nil
 
   var number: String { String(folder.prefix(2)) }
   var module: String { String(folder.dropFirst(3)) }

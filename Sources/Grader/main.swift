@@ -21,6 +21,18 @@ do {
     var grader = Grader(workbook: workbook, sources: command.sources)
     command.configure(&grader)
     let chapters = try name.map { [try workbook.chapter(named: $0)] }
+    if let runs = command.repeatCount {
+      let flakes = try FlakeAudit(grader: grader, runs: runs, hogsCPUs: command.hogsCPUs)
+        .run(chapters ?? workbook.chapters)
+      let load = command.hogsCPUs ? ", every core kept busy" : ""
+      print("Flake audit of the \(command.sources.rawValue): \(runs) runs\(load).")
+      for flake in flakes {
+        let seeds = flake.seeds.prefix(5).map(String.init).joined(separator: ", ")
+        print("✘ \(flake.chapter) \(flake.test): failed \(flake.failures) of \(runs) runs (seeds \(seeds))")
+      }
+      print(flakes.isEmpty ? "No test ever failed." : "\(flakes.count) tests failed in some run.")
+      exit(flakes.isEmpty ? 0 : 1)
+    }
     let grade = try grader.grade(chapters)
     if command.format == .json {
       print(try grade.json(), terminator: "")

@@ -11,16 +11,10 @@ struct Builder {
   let sources: Sources
   /// The build folder: one for each source set, so switching sets never rebuilds.
   let scratchPath: URL
+  let flags: [String]
   let log: @Sendable (String) -> Void
 
-  /// The result: the test binary and the chapters left out, with their first errors.
-  struct Product {
-    var testBinary: URL
-    var binFolder: URL
-    var uncompiled: [Chapter: [String]]
-  }
-
-  func build() throws -> Product {
+  func build() throws -> Build {
     var uncompiled: [Chapter: [String]] = [:]
     while true {
       let excluded = uncompiled.keys.map(\.number).sorted()
@@ -29,7 +23,8 @@ struct Builder {
           + (excluded.isEmpty ? "" : " without chapter \(excluded.joined(separator: ", "))") + "…")
       let outcome = try Subprocess(
         executable: "swift",
-        arguments: ["build", "--build-tests", "--package-path", workbook.root.path, "--scratch-path", scratchPath.path],
+        arguments: ["build", "--build-tests", "--package-path", workbook.root.path, "--scratch-path", scratchPath.path]
+          + flags,
         environment: [
           "WORKBOOK_SOLUTIONS": sources == .solutions ? "all" : "",
           "WORKBOOK_EXCLUDE": excluded.joined(separator: ","),
@@ -38,7 +33,7 @@ struct Builder {
       ).run()
       if outcome.termination == .exited(0) {
         let bin = scratchPath.appendingPathComponent("debug")
-        return Product(
+        return Build(
           testBinary: bin.appendingPathComponent("ConcurrencyWorkbookPackageTests.xctest"),
           binFolder: bin, uncompiled: uncompiled)
       }
@@ -53,6 +48,14 @@ struct Builder {
   }
 }
 
+/// A build of the workbook's tests: the test binary and the chapters left out, with their first errors.
+public struct Build: Sendable {
+  public var testBinary: URL
+  /// The folder of the test binary and of the package's executables.
+  public var binFolder: URL
+  public var uncompiled: [Chapter: [String]]
+}
+
 /// The `error:` lines of a build, grouped by the chapter whose file they point into.
 struct CompilerErrors {
   private(set) var byChapter: [Chapter: [String]] = [:]
@@ -64,9 +67,15 @@ struct CompilerErrors {
   init(output: String, workbook: Workbook) {
     var seen = Set<String>()
     let root = workbook.root.path + "/"
-    for line in output.split(separator: "\n") {
-      guard line.contains(": error: ") else { continue }
-      let text = String(line).replacingOccurrences(of: root, with: "")
+    let lines = output.split(separator: "\n").map(String.init)
+    for (index, line) in lines.enumerated() where line.contains(": error: ") {
+      var text = line.replacingOccurrences(of: root, with: "")
+      // An error inside a macro expansion (`#expect`) has no file of its own; the note below
+      // it, "expanded code originates here", says where in the source it comes from.
+      if !text.hasPrefix("/") && !text.contains(".swift:"), let origin = Self.origin(after: index, in: lines) {
+        text = origin.replacingOccurrences(of: root, with: "") + ": error: "
+          + String(text[text.range(of: ": error: ")!.upperBound...])
+      }
       guard seen.insert(text).inserted else { continue }
       if let chapter = Self.chapter(of: text, in: workbook) {
         if byChapter[chapter, default: []].count < Self.shownPerChapter {
@@ -76,6 +85,17 @@ struct CompilerErrors {
         unattributed.append(text)
       }
     }
+  }
+
+  /// The first `path.swift:line:column` among the lines that follow a diagnostic, up to the next one.
+  private static func origin(after index: Int, in lines: [String]) -> String? {
+    for line in lines[(index + 1)...] {
+      if line.contains(": error: ") || line.contains(": warning: ") { break }
+      if let match = line.firstMatch(of: /(\/[^\s:]+\.swift):(\d+):(\d+)/) {
+        return "\(match.1):\(match.2):\(match.3)"
+      }
+    }
+    return nil
   }
 
   /// The chapter a diagnostic's path belongs to: its exercise or solution folder, or its tests.

@@ -18,7 +18,7 @@ public struct Check {
   public var configure: @Sendable (inout Grader) -> Void = { _ in }
 
   /// The suites that are not chapters and must pass with the solutions.
-  public static let toolingSuites = [("GraderKitTests", "Grader"), ("FixtureServerTests", "Fixture server")]
+  public static let toolingSuites = [("GraderKit", "Grader"), ("FixtureServer", "Fixture server")]
 
   public init(workbook: Workbook) {
     self.workbook = workbook
@@ -28,12 +28,12 @@ public struct Check {
     var items = layoutItems()
     var solutions = Grader(workbook: workbook, sources: .solutions)
     configure(&solutions)
-    let solved = try solutions.grade()
-    for chapter in solved.chapters {
+    let solutionsBuild = try solutions.build()
+    for chapter in solutions.run(workbook.chapters, on: solutionsBuild, seed: solutions.seed).chapters {
       items += testItems(chapter, sources: .solutions)
     }
     for (module, title) in Self.toolingSuites {
-      items += testItems(try solutions.runToolingSuite(module: module, title: title), sources: .solutions)
+      items += testItems(solutions.runToolingSuite(module: module, title: title, on: solutionsBuild), sources: .solutions)
     }
     var exercises = Grader(workbook: workbook, sources: .exercises)
     configure(&exercises)

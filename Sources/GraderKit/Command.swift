@@ -18,6 +18,10 @@ public struct Command: Equatable, Sendable {
   public var timeout: Duration?
   public var jobs: Int?
   public var seed: UInt64?
+  /// Run the suites this many times and report every test that ever failed (`--repeat`).
+  public var repeatCount: Int?
+  /// Keep every core busy while the suites run (`--hog`).
+  public var hogsCPUs = false
 
   public static let usage = """
     USAGE: ./grader [CHAPTER] [OPTIONS]
@@ -40,6 +44,9 @@ public struct Command: Equatable, Sendable {
       --timeout SECS  How long one chapter's tests may run before they are stopped (default 120).
       --jobs N        How many chapters' tests run at once (default 2).
       --seed N        Replay the random inputs of an earlier run.
+      --repeat N      Flake audit: run the tests N times on one build, each run with new random
+                      inputs, and list every test that ever failed (with the seeds to replay).
+      --hog           With --repeat: keep every core busy with a spinning process meanwhile.
       -h, --help      Show this help.
 
     EXIT CODES:
@@ -52,6 +59,7 @@ public struct Command: Equatable, Sendable {
       ./grader                 grade everything you have done so far
       ./grader 02              chapter 2, with every failure message and where to find hints
       ./grader --format json   for scripts
+      ./grader --solutions --repeat 50 --hog   maintainers: the flake audit
     """
 
   public init() {}
@@ -94,6 +102,13 @@ public struct Command: Equatable, Sendable {
           throw GraderError.usage("--seed takes a whole number, not '\(text)'.")
         }
         seed = number
+      case "--repeat":
+        let text = try value(of: argument)
+        guard let count = Int(text), count > 0 else {
+          throw GraderError.usage("--repeat takes a number of 1 or more, not '\(text)'.")
+        }
+        repeatCount = count
+      case "--hog": hogsCPUs = true
       case let option where option.hasPrefix("-"):
         throw GraderError.usage("Unknown option '\(option)'.")
       default:
@@ -102,6 +117,9 @@ public struct Command: Equatable, Sendable {
         }
         action = .grade(chapter: argument)
       }
+    }
+    if hogsCPUs && repeatCount == nil {
+      throw GraderError.usage("--hog goes with --repeat N.")
     }
   }
 

@@ -5,33 +5,41 @@ import Foundation
 public struct Grader: Sendable {
   public let workbook: Workbook
   public let sources: Sources
-  /// How long one chapter's suite may run before its process group is killed.
-  public var deadline: Duration = .seconds(120)
+  /// The deadline of a chapter that sets none in `Package.swift`.
+  public static let defaultDeadline: Duration = .seconds(120)
+  /// A deadline for every chapter, overriding theirs (`--timeout`).
+  public var deadline: Duration?
   /// How many suites run at once.
   public var jobs = 2
   public var seed = UInt64.random(in: 1...999_999)
+  /// The build folder; `.build` for the exercises, as `swift test` uses, so both share work.
+  public var scratchPath: URL
+  /// Extra flags for `swift build`, such as `--sanitize=thread`.
+  public var buildFlags: [String] = []
   /// Where progress goes: standard error, so that standard output stays clean for `--format json`.
   public var log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
 
   public init(workbook: Workbook, sources: Sources) {
     self.workbook = workbook
     self.sources = sources
+    scratchPath = workbook.root.appendingPathComponent(sources == .exercises ? ".build" : ".build-solutions")
   }
 
-  /// The build folder of this source set; `.build` for the exercises, as `swift test` uses.
-  public var scratchPath: URL {
-    workbook.root.appendingPathComponent(sources == .exercises ? ".build" : ".build-solutions")
+  /// Builds the tests, leaving out the chapters that do not compile.
+  public func build() throws -> Build {
+    try Builder(
+      workbook: workbook, sources: sources, scratchPath: scratchPath, flags: buildFlags, log: log
+    ).build()
   }
 
   /// Grades `chapters` (all of them by default), in course order.
   public func grade(_ chapters: [Chapter]? = nil) throws -> Grade {
-    let chapters = chapters ?? workbook.chapters
-    let product = try Builder(workbook: workbook, sources: sources, scratchPath: scratchPath, log: log).build()
-    let eventsFolder = scratchPath.appendingPathComponent("grader-events")
-    try FileManager.default.createDirectory(at: eventsFolder, withIntermediateDirectories: true)
-    let runner = SuiteRunner(
-      workbook: workbook, testBinary: product.testBinary, eventsFolder: eventsFolder, seed: seed, deadline: deadline)
+    try run(chapters ?? workbook.chapters, on: build(), seed: seed)
+  }
 
+  /// Runs the suites of `chapters` on a build already made, `jobs` at a time.
+  public func run(_ chapters: [Chapter], on build: Build, seed: UInt64) -> Grade {
+    let runner = suiteRunner(for: build, seed: seed)
     let results = ResultSlots(count: chapters.count)
     var toRun: [Int] = []
     for (index, chapter) in chapters.enumerated() {
@@ -39,14 +47,14 @@ public struct Grader: Sendable {
         results[index] = runner.result(
           for: chapter, status: .missing,
           message: "\(missing) does not exist: restore it (git checkout -- \(missing)) or copy it from a fresh clone")
-      } else if let errors = product.uncompiled[chapter] {
+      } else if let errors = build.uncompiled[chapter] {
         results[index] = runner.result(for: chapter, status: .doesNotCompile, message: errors.joined(separator: "\n"))
       } else {
         toRun.append(index)
       }
     }
     let scheduled = toRun
-    log("Running \(scheduled.count) chapter suite\(toRun.count == 1 ? "" : "s")…")
+    log("Running \(scheduled.count) chapter suite\(scheduled.count == 1 ? "" : "s")…")
     // Suites run `jobs` at a time; each is a process of its own, so they cannot hurt each other.
     let workers = max(1, min(jobs, scheduled.count))
     DispatchQueue.concurrentPerform(iterations: workers) { worker in
@@ -57,20 +65,23 @@ public struct Grader: Sendable {
     return Grade(sources: sources, seed: seed, chapters: results.all)
   }
 
+  /// Runs a suite that is not a chapter's, such as the grader's or the fixture server's own tests.
+  public func runToolingSuite(module: String, title: String, on build: Build) -> ChapterResult {
+    suiteRunner(for: build, seed: seed).run(Chapter(tooling: module, title: title))
+  }
+
+  private func suiteRunner(for build: Build, seed: UInt64) -> SuiteRunner {
+    let eventsFolder = scratchPath.appendingPathComponent("grader-events")
+    try? FileManager.default.createDirectory(at: eventsFolder, withIntermediateDirectories: true)
+    return SuiteRunner(
+      workbook: workbook, testBinary: build.testBinary, eventsFolder: eventsFolder, seed: seed,
+      deadline: { deadline ?? $0.deadline ?? Self.defaultDeadline })
+  }
+
   /// The folder a chapter needs and lacks, relative to the workbook, if any.
   private func missingFolder(of chapter: Chapter) -> String? {
     let needed = ["\(sources.folderName)/\(chapter.folder)", "Tests/\(chapter.testModule)"]
     return needed.first { !FileManager.default.fileExists(atPath: workbook.root.appendingPathComponent($0).path) }
-  }
-
-  /// Runs a suite that is not a chapter's, such as the grader's or the fixture server's own tests.
-  public func runToolingSuite(module: String, title: String) throws -> ChapterResult {
-    let product = try Builder(workbook: workbook, sources: sources, scratchPath: scratchPath, log: log).build()
-    let eventsFolder = scratchPath.appendingPathComponent("grader-events")
-    try FileManager.default.createDirectory(at: eventsFolder, withIntermediateDirectories: true)
-    let runner = SuiteRunner(
-      workbook: workbook, testBinary: product.testBinary, eventsFolder: eventsFolder, seed: seed, deadline: deadline)
-    return runner.run(Chapter(tooling: module, title: title))
   }
 }
 
@@ -80,6 +91,7 @@ extension Chapter {
     self.number = "--"
     self.module = module
     self.title = title
+    self.deadline = nil
   }
 }
 

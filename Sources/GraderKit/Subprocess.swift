@@ -70,6 +70,17 @@ struct Subprocess {
     return Outcome(termination: termination, output: output)
   }
 
+  /// A child started in the background, its output discarded; the caller kills and reaps it.
+  struct Started {
+    let pid: pid_t
+  }
+
+  func start() throws -> Started {
+    let devNull = open("/dev/null", O_WRONLY)
+    defer { close(devNull) }
+    return Started(pid: try spawn(stdoutAndStderr: devNull))
+  }
+
   private func spawn(stdoutAndStderr fd: Int32) throws -> pid_t {
     #if os(Linux)
       var actions = posix_spawn_file_actions_t()

@@ -9,9 +9,10 @@ struct SuiteRunner {
   let testBinary: URL
   let eventsFolder: URL
   let seed: UInt64
-  let deadline: Duration
+  let deadline: @Sendable (Chapter) -> Duration
 
   func run(_ chapter: Chapter) -> ChapterResult {
+    let deadline = deadline(chapter)
     let events = eventsFolder.appendingPathComponent("\(chapter.folder).jsonl")
     try? FileManager.default.removeItem(at: events)
     let outcome: Subprocess.Outcome
@@ -29,7 +30,7 @@ struct SuiteRunner {
       return result(for: chapter, status: .crashed, message: "\(error)")
     }
     let run = SuiteRun(jsonLines: (try? Data(contentsOf: events)) ?? Data())
-    return result(for: chapter, run: run, outcome: outcome)
+    return result(for: chapter, run: run, outcome: outcome, deadline: deadline)
   }
 
   /// A result for a chapter whose suite did not run, such as one that does not compile.
@@ -39,7 +40,9 @@ struct SuiteRunner {
       passed: 0, total: 0, message: message, failures: [], tests: [], output: nil)
   }
 
-  private func result(for chapter: Chapter, run: SuiteRun, outcome: Subprocess.Outcome) -> ChapterResult {
+  private func result(
+    for chapter: Chapter, run: SuiteRun, outcome: Subprocess.Outcome, deadline: Duration
+  ) -> ChapterResult {
     var failures: [ChapterResult.Failure] = []
     var outcomes: [ChapterResult.TestOutcome] = []
     for test in run.tests {

@@ -16,9 +16,11 @@ public struct Workbook: Sendable {
     }
     // `Package.swift` lists each chapter once, as `Chapter(folder: "NN-Module"…)`: reading that
     // list keeps the grader from holding a second copy of it.
-    let pattern = /Chapter\(folder: "(\d\d)-(\w+)"/
-    chapters = manifest.matches(of: pattern).map { match in
-      Chapter(number: String(match.1), module: String(match.2), root: root)
+    let pattern = /^\s*Chapter\(folder: "(\d\d)-(\w+)"/
+    chapters = manifest.split(separator: "\n").compactMap { line in
+      guard let match = line.firstMatch(of: pattern) else { return nil }
+      let deadline = line.firstMatch(of: /deadline: (\d+)/).flatMap { Int($0.1) }
+      return Chapter(number: String(match.1), module: String(match.2), root: root, deadline: deadline.map { .seconds($0) })
     }
     if chapters.isEmpty { throw GraderError.notAWorkbook(root.path) }
   }
@@ -48,10 +50,13 @@ public struct Chapter: Sendable, Hashable {
   public let module: String
   /// The lesson's title, from the first heading of its `README.md`.
   public let title: String
+  /// How long the chapter's tests may run, when it needs another than the grader's default.
+  public let deadline: Duration?
 
-  init(number: String, module: String, root: URL) {
+  init(number: String, module: String, root: URL, deadline: Duration? = nil) {
     self.number = number
     self.module = module
+    self.deadline = deadline
     let lesson = root.appendingPathComponent("Exercises/\(number)-\(module)/README.md")
     let heading = (try? String(contentsOf: lesson, encoding: .utf8))?
       .split(separator: "\n").first { $0.hasPrefix("# ") }

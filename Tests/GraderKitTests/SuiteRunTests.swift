@@ -53,9 +53,16 @@ struct SuiteRunTests {
       \(root)/Tests/CounterLockingTests/CounterLockingTests.swift:9:1: error: missing argument
       \(root)/Sources/WorkbookSupport/Pause.swift:1:1: error: broken support
       \(root)/Exercises/01-Threads/Workers.swift:4:5: warning: unused
+      macro expansion #expect:2:3: error: call can throw, but it is not marked with 'try'
+          |  `- error: call can throw, but it is not marked with 'try'
+      `- \(root)/Tests/ThreadsTests/ThreadsTests.swift:37:96: note: expanded code originates here
       """
     let errors = CompilerErrors(output: output, workbook: workbook)
-    #expect(errors.byChapter[workbook.chapters[0]] == ["Exercises/01-Threads/Workers.swift:3:5: error: cannot find 'x' in scope"])
+    #expect(
+      errors.byChapter[workbook.chapters[0]] == [
+        "Exercises/01-Threads/Workers.swift:3:5: error: cannot find 'x' in scope",
+        "Tests/ThreadsTests/ThreadsTests.swift:37:96: error: call can throw, but it is not marked with 'try'",
+      ])
     #expect(errors.byChapter[workbook.chapters[1]]?.count == 1)
     #expect(errors.unattributed == ["Sources/WorkbookSupport/Pause.swift:1:1: error: broken support"])
   }
