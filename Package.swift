@@ -12,6 +12,8 @@ struct Chapter {
   /// Seconds the grader gives the chapter's tests before it stops them; nil is its default (120).
   /// SwiftPM ignores it; `./grader` reads it from this file.
   var deadline: Int? = nil
+  /// The chapter's weight in a grade; each of its tests earns an equal share. `./grader` reads it.
+  var points: Int = 10
 
   var number: String { String(folder.prefix(2)) }
   var module: String { String(folder.dropFirst(3)) }

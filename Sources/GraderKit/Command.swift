@@ -7,6 +7,14 @@ public struct Command: Equatable, Sendable {
     case grade(chapter: String?)
     /// The maintainers' test of every invariant.
     case check
+    /// A chapter's tests and files beside the solution's.
+    case compare(chapter: String)
+    /// The next of a chapter's staged hints.
+    case hint(chapter: String)
+    /// Put a chapter's skeleton back.
+    case reset(chapter: String)
+    /// Grade the chapter being edited on every save.
+    case watch
     case help
   }
 
@@ -22,9 +30,20 @@ public struct Command: Equatable, Sendable {
   public var repeatCount: Int?
   /// Keep every core busy while the suites run (`--hog`).
   public var hogsCPUs = false
+  /// A student's folder to grade instead of this checkout's `Exercises/`.
+  public var submission: String?
+  /// A folder of students' folders to grade one after another.
+  public var submissions: String?
+  public var csvFile: String?
+  public var gradescopeFile: String?
+  public var junitFile: String?
+  /// Answer yes to `reset`'s question.
+  public var assumesYes = false
 
   public static let usage = """
     USAGE: ./grader [CHAPTER] [OPTIONS]
+           ./grader hint CHAPTER | reset CHAPTER | watch
+           ./grader compare CHAPTER [--submission DIR]
            ./grader check [OPTIONS]
 
     Grades the workbook's chapters: builds them, runs each chapter's tests in a process of its
@@ -33,6 +52,10 @@ public struct Command: Equatable, Sendable {
     COMMANDS:
       (none)          Grade every chapter of Exercises/.
       CHAPTER         Grade one chapter in detail: 02, 2, CounterLocking or 02-CounterLocking.
+      hint CHAPTER    Show the chapter's next hint (each call shows one more).
+      reset CHAPTER   Put the chapter's skeleton back, after asking (--yes skips the question).
+      watch           Grade the chapter you are editing every time you save; Ctrl-C stops.
+      compare CHAPTER Instructors: each test's result and each file, student beside solution.
       check           Maintainers: every solution passes every test, every skeleton fails every
                       test, Exercises/ and Solutions/ mirror each other, every chapter has its
                       lesson, hints and TODOs, and the grader's own tests pass.
@@ -47,6 +70,13 @@ public struct Command: Equatable, Sendable {
       --repeat N      Flake audit: run the tests N times on one build, each run with new random
                       inputs, and list every test that ever failed (with the seeds to replay).
       --hog           With --repeat: keep every core busy with a spinning process meanwhile.
+      --submission DIR   Instructors: grade a student's folder (their Exercises/, or a whole
+                      copy of the workbook) against this checkout's tests, in a scratch copy.
+      --submissions DIR  Instructors: grade every student folder in DIR, one after another.
+      --csv FILE      With --submissions: a row a student, points and status a chapter.
+      --gradescope FILE  Also write Gradescope's results.json.
+      --junit FILE    Also write JUnit XML, a testsuite a chapter.
+      --yes           Answer yes to reset's question.
       -h, --help      Show this help.
 
     EXIT CODES:
@@ -60,6 +90,7 @@ public struct Command: Equatable, Sendable {
       ./grader 02              chapter 2, with every failure message and where to find hints
       ./grader --format json   for scripts
       ./grader --solutions --repeat 50 --hog   maintainers: the flake audit
+      ./grader --submissions hand-ins --csv grades.csv   instructors: a whole class
     """
 
   public init() {}
@@ -76,7 +107,7 @@ public struct Command: Equatable, Sendable {
     while let argument = remaining.popFirst() {
       switch argument {
       case "-h", "--help", "help": action = .help
-      case "check": action = .check
+      case "check" where action == .grade(chapter: nil): action = .check
       case "--solutions": sources = .solutions
       case "--format":
         let text = try value(of: argument)
@@ -109,6 +140,21 @@ public struct Command: Equatable, Sendable {
         }
         repeatCount = count
       case "--hog": hogsCPUs = true
+      case "--submission": submission = try value(of: argument)
+      case "--submissions": submissions = try value(of: argument)
+      case "--csv": csvFile = try value(of: argument)
+      case "--gradescope": gradescopeFile = try value(of: argument)
+      case "--junit": junitFile = try value(of: argument)
+      case "--yes", "-y": assumesYes = true
+      case "watch" where action == .grade(chapter: nil): action = .watch
+      case "compare", "hint", "reset":
+        guard action == .grade(chapter: nil) else {
+          throw GraderError.usage("Unexpected argument '\(argument)'.")
+        }
+        guard let chapter = remaining.popFirst(), !chapter.hasPrefix("-") else {
+          throw GraderError.usage("\(argument) needs a chapter, such as ./grader \(argument) 02.")
+        }
+        action = argument == "compare" ? .compare(chapter: chapter) : argument == "hint" ? .hint(chapter: chapter) : .reset(chapter: chapter)
       case let option where option.hasPrefix("-"):
         throw GraderError.usage("Unknown option '\(option)'.")
       default:
@@ -117,6 +163,12 @@ public struct Command: Equatable, Sendable {
         }
         action = .grade(chapter: argument)
       }
+    }
+    if submission != nil && submissions != nil {
+      throw GraderError.usage("--submission and --submissions go one at a time.")
+    }
+    if csvFile != nil && submissions == nil {
+      throw GraderError.usage("--csv goes with --submissions DIR.")
     }
     if hogsCPUs && repeatCount == nil {
       throw GraderError.usage("--hog goes with --repeat N.")

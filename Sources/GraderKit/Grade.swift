@@ -10,11 +10,18 @@ public struct Grade: Codable, Sendable {
   public var passed: Int { chapters.reduce(0) { $0 + $1.passed } }
   /// Tests, over all chapters.
   public var total: Int { chapters.reduce(0) { $0 + $1.total } }
+  /// Points earned, over all chapters.
+  public var score: Double { chapters.reduce(0) { $0 + $1.score } }
+  /// Points to earn, over all chapters.
+  public var maxScore: Int { chapters.reduce(0) { $0 + $1.maxScore } }
   /// Whether every chapter passed.
   public var isPassing: Bool { chapters.allSatisfy { $0.status == .passed } }
 
+  /// Whose work this is, when an instructor grades a submission.
+  public var student: String?
+
   enum CodingKeys: String, CodingKey {
-    case sources, seed, chapters, passed, total
+    case sources, seed, chapters, passed, total, score, maxScore, student
   }
 
   public init(sources: Sources, seed: UInt64, chapters: [ChapterResult]) {
@@ -28,6 +35,7 @@ public struct Grade: Codable, Sendable {
     sources = try container.decode(Sources.self, forKey: .sources)
     seed = try container.decode(UInt64.self, forKey: .seed)
     chapters = try container.decode([ChapterResult].self, forKey: .chapters)
+    student = try container.decodeIfPresent(String.self, forKey: .student)
   }
 
   public func encode(to encoder: any Encoder) throws {
@@ -37,6 +45,9 @@ public struct Grade: Codable, Sendable {
     try container.encode(chapters, forKey: .chapters)
     try container.encode(passed, forKey: .passed)
     try container.encode(total, forKey: .total)
+    try container.encode(score, forKey: .score)
+    try container.encode(maxScore, forKey: .maxScore)
+    try container.encodeIfPresent(student, forKey: .student)
   }
 }
 
@@ -83,4 +94,10 @@ public struct ChapterResult: Codable, Sendable {
   public var tests: [TestOutcome]
   /// What the suite printed (first and last 64 KiB), for a crash or a deadline.
   public var output: String?
+  /// The chapter's weight: what passing every test earns.
+  public var maxScore: Int
+  /// The share of `maxScore` its passing tests earn.
+  public var score: Double {
+    total == 0 ? 0 : Double(maxScore) * Double(passed) / Double(total)
+  }
 }

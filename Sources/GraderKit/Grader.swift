@@ -92,6 +92,7 @@ extension Chapter {
     self.module = module
     self.title = title
     self.deadline = nil
+    self.points = 0
   }
 }
 

@@ -39,6 +39,8 @@ struct Subprocess {
 
     let pid = try spawn(stdoutAndStderr: writeEnd)
     close(writeEnd)
+    ChildProcesses.register(pid)
+    defer { ChildProcesses.unregister(pid) }
 
     let capture = OutputCapture(fileDescriptor: readEnd)
     let exited = DispatchSemaphore(value: 0)

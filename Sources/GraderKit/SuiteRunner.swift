@@ -37,7 +37,7 @@ struct SuiteRunner {
   func result(for chapter: Chapter, status: ChapterResult.Status, message: String) -> ChapterResult {
     ChapterResult(
       id: chapter.number, title: chapter.title, module: chapter.module, status: status,
-      passed: 0, total: 0, message: message, failures: [], tests: [], output: nil)
+      passed: 0, total: 0, message: message, failures: [], tests: [], output: nil, maxScore: chapter.points)
   }
 
   private func result(
@@ -77,7 +77,7 @@ struct SuiteRunner {
     return ChapterResult(
       id: chapter.number, title: chapter.title, module: chapter.module, status: status,
       passed: passed, total: run.tests.count, message: message, failures: failures, tests: outcomes,
-      output: keepsOutput ? outcome.output : nil)
+      output: keepsOutput ? outcome.output : nil, maxScore: chapter.points)
   }
 
   private func relative(_ path: String) -> String {

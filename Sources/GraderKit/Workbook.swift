@@ -20,7 +20,10 @@ public struct Workbook: Sendable {
     chapters = manifest.split(separator: "\n").compactMap { line in
       guard let match = line.firstMatch(of: pattern) else { return nil }
       let deadline = line.firstMatch(of: /deadline: (\d+)/).flatMap { Int($0.1) }
-      return Chapter(number: String(match.1), module: String(match.2), root: root, deadline: deadline.map { .seconds($0) })
+      let points = line.firstMatch(of: /points: (\d+)/).flatMap { Int($0.1) }
+      return Chapter(
+        number: String(match.1), module: String(match.2), root: root,
+        deadline: deadline.map { .seconds($0) }, points: points ?? Chapter.defaultPoints)
     }
     if chapters.isEmpty { throw GraderError.notAWorkbook(root.path) }
   }
@@ -52,11 +55,16 @@ public struct Chapter: Sendable, Hashable {
   public let title: String
   /// How long the chapter's tests may run, when it needs another than the grader's default.
   public let deadline: Duration?
+  /// The chapter's weight in a grade, shared equally by its tests.
+  public let points: Int
+  /// The weight of a chapter that sets none in `Package.swift`.
+  public static let defaultPoints = 10
 
-  init(number: String, module: String, root: URL, deadline: Duration? = nil) {
+  init(number: String, module: String, root: URL, deadline: Duration? = nil, points: Int = defaultPoints) {
     self.number = number
     self.module = module
     self.deadline = deadline
+    self.points = points
     let lesson = root.appendingPathComponent("Exercises/\(number)-\(module)/README.md")
     let heading = (try? String(contentsOf: lesson, encoding: .utf8))?
       .split(separator: "\n").first { $0.hasPrefix("# ") }

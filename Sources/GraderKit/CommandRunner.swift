@@ -1,0 +1,156 @@
+import Foundation
+
+/// Carries out a command: what `./grader …` does, returning the exit code it documents.
+public struct CommandRunner {
+  public let command: Command
+  public let workbook: Workbook
+  /// Where results go; standard output.
+  public var print: (String) -> Void = { Swift.print($0, terminator: "") }
+
+  public init(command: Command, workbook: Workbook) {
+    self.command = command
+    self.workbook = workbook
+  }
+
+  public func run() throws -> Int32 {
+    Skeletons(workbook: workbook).snapshotIfNeeded()
+    switch command.action {
+    case .help:
+      print(Command.usage + "\n")
+      return 0
+    case .check:
+      return try check()
+    case .grade(let name):
+      let chapters = try name.map { [try workbook.chapter(named: $0)] }
+      if command.repeatCount != nil { return try audit(chapters) }
+      if let folder = command.submissions { return try gradeBatch(in: folder, chapters: chapters) }
+      return try gradeOnce(chapters, isDetailed: name != nil)
+    case .hint(let name):
+      print(try Hints(workbook: workbook, chapter: workbook.chapter(named: name)).next())
+      return 0
+    case .reset(let name):
+      return try Skeletons(workbook: workbook).reset(workbook.chapter(named: name), assumesYes: command.assumesYes)
+    case .compare(let name):
+      return try compare(workbook.chapter(named: name))
+    case .watch:
+      return try Watcher(workbook: workbook, configure: configure).run()
+    }
+  }
+
+  private var configure: @Sendable (inout Grader) -> Void {
+    { [command] in command.configure(&$0) }
+  }
+
+  private func grader(_ sources: Sources) -> Grader {
+    var grader = Grader(workbook: workbook, sources: sources)
+    configure(&grader)
+    return grader
+  }
+
+  /// Grades this checkout's exercises (or solutions), or one submission, and writes the exports.
+  private func gradeOnce(_ chapters: [Chapter]?, isDetailed: Bool) throws -> Int32 {
+    let grade: Grade
+    if let folder = command.submission {
+      var submissions = SubmissionGrader(workbook: workbook)
+      submissions.configure = configure
+      grade = try submissions.grade(Submission(folder: URL(fileURLWithPath: folder)), chapters: chapters)
+    } else {
+      grade = try grader(command.sources).grade(chapters)
+    }
+    try writeExports(of: grade)
+    if command.format == .json {
+      print(try grade.json())
+    } else {
+      print(Report(workbook: workbook, usesColor: Report.terminalWantsColor, isDetailed: isDetailed).render(grade))
+    }
+    return grade.isPassing ? 0 : 1
+  }
+
+  private func writeExports(of grade: Grade) throws {
+    if let file = command.gradescopeFile {
+      try write(try grade.gradescopeJSON(), to: file)
+    }
+    if let file = command.junitFile {
+      try write(grade.junitXML(), to: file)
+    }
+  }
+
+  private func write(_ text: String, to path: String) throws {
+    let url = URL(fileURLWithPath: path)
+    try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try text.write(to: url, atomically: true, encoding: .utf8)
+  }
+
+  /// Grades every student folder in `folder`; one that breaks in any way gets its row all the same.
+  private func gradeBatch(in folder: String, chapters: [Chapter]?) throws -> Int32 {
+    let submissions = try Submission.all(in: URL(fileURLWithPath: folder))
+    var grader = SubmissionGrader(workbook: workbook)
+    grader.configure = configure
+    var grades: [Grade] = []
+    for (index, submission) in submissions.enumerated() {
+      FileHandle.standardError.write(Data("[\(index + 1) of \(submissions.count)] grading \(submission.student)…\n".utf8))
+      grades.append(try grader.grade(submission, chapters: chapters))
+    }
+    let graded = chapters ?? workbook.chapters
+    if let file = command.csvFile {
+      try write(gradesCSV(grades, chapters: graded), to: file)
+    }
+    if command.format == .json {
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+      print(String(decoding: try encoder.encode(grades), as: UTF8.self) + "\n")
+    } else {
+      print(gradesCSV(grades, chapters: graded))
+    }
+    return grades.allSatisfy(\.isPassing) ? 0 : 1
+  }
+
+  private func audit(_ chapters: [Chapter]?) throws -> Int32 {
+    let runs = command.repeatCount ?? 1
+    let flakes = try FlakeAudit(grader: grader(command.sources), runs: runs, hogsCPUs: command.hogsCPUs)
+      .run(chapters ?? workbook.chapters)
+    let load = command.hogsCPUs ? ", every core kept busy" : ""
+    var lines = ["Flake audit of the \(command.sources.rawValue): \(runs) runs\(load)."]
+    for flake in flakes {
+      let seeds = flake.seeds.prefix(5).map(String.init).joined(separator: ", ")
+      lines.append("✘ \(flake.chapter) \(flake.test): failed \(flake.failures) of \(runs) runs (seeds \(seeds))")
+    }
+    lines.append(flakes.isEmpty ? "No test ever failed." : "\(flakes.count) tests failed in some run.")
+    print(lines.joined(separator: "\n") + "\n")
+    return flakes.isEmpty ? 0 : 1
+  }
+
+  private func check() throws -> Int32 {
+    var check = Check(workbook: workbook)
+    check.configure = configure
+    let items = try check.run()
+    let broken = items.filter { !$0.isPassing }
+    var lines = broken.map { "✘ \($0.name): \($0.problem ?? "")" }
+    lines.append(broken.isEmpty ? "Every invariant of the workbook holds." : "\(broken.count) invariants are broken.")
+    lines.append("check: \(items.count - broken.count) passed, \(broken.count) failed")
+    print(lines.joined(separator: "\n") + "\n")
+    return broken.isEmpty ? 0 : 1
+  }
+
+  /// The student's chapter beside the solution: each test's result, then each file's diff.
+  private func compare(_ chapter: Chapter) throws -> Int32 {
+    let studentFolder: URL
+    let student: Grade
+    if let folder = command.submission {
+      let submission = try Submission(folder: URL(fileURLWithPath: folder))
+      var grader = SubmissionGrader(workbook: workbook)
+      grader.configure = configure
+      student = try grader.grade(submission, chapters: [chapter])
+      studentFolder = submission.exercises.appendingPathComponent(chapter.folder)
+    } else {
+      student = try grader(.exercises).grade([chapter])
+      studentFolder = workbook.folder(of: chapter, in: .exercises)
+    }
+    var solutionGrader = grader(.solutions)
+    solutionGrader.seed = student.seed
+    let solution = try solutionGrader.grade([chapter])
+    print(ComparisonReport(chapter: chapter, student: student, solution: solution).render())
+    print(try FileDiff.render(solution: workbook.folder(of: chapter, in: .solutions), student: studentFolder))
+    return student.isPassing ? 0 : 1
+  }
+}

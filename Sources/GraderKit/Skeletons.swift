@@ -1,0 +1,91 @@
+import Foundation
+
+/// The skeletons as the student first had them, so `./grader reset` can put one back.
+///
+/// The first time the grader runs it keeps a copy of `Exercises/` in `.grader/skeletons`, which
+/// works with or without git. A reset first moves the student's work aside into
+/// `.grader/backups`, so nothing is ever lost.
+struct Skeletons {
+  let workbook: Workbook
+
+  private var snapshot: URL { workbook.root.appendingPathComponent(".grader/skeletons") }
+
+  func snapshotIfNeeded() {
+    let files = FileManager.default
+    guard !files.fileExists(atPath: snapshot.path) else { return }
+    let exercises = workbook.root.appendingPathComponent("Exercises")
+    guard files.fileExists(atPath: exercises.path) else { return }
+    try? files.createDirectory(at: snapshot.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try? files.copyItem(at: exercises, to: snapshot)
+  }
+
+  /// Restores `chapter`'s skeleton after asking; returns the exit code.
+  func reset(_ chapter: Chapter, assumesYes: Bool) throws -> Int32 {
+    let files = FileManager.default
+    let current = workbook.folder(of: chapter, in: .exercises)
+    let original = snapshot.appendingPathComponent(chapter.folder)
+    let fromGit = !files.fileExists(atPath: original.path)
+    if fromGit && !files.fileExists(atPath: workbook.root.appendingPathComponent(".git").path) {
+      throw GraderError.usage(
+        "there is no kept copy of chapter \(chapter.number)'s skeleton and no git history to take it from.")
+    }
+    if !assumesYes {
+      guard isatty(STDIN_FILENO) == 1 else {
+        throw GraderError.usage("reset asks before it replaces your work; add --yes to answer from a script.")
+      }
+      Swift.print(
+        "Put back the skeleton of chapter \(chapter.number), \(chapter.title)? Your version is kept in .grader/backups. [y/N] ",
+        terminator: "")
+      guard let answer = readLine(), ["y", "yes"].contains(answer.lowercased()) else {
+        Swift.print("Nothing changed.")
+        return 1
+      }
+    }
+    let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "-")
+    let backup = workbook.root.appendingPathComponent(".grader/backups/\(chapter.folder)-\(stamp)")
+    if files.fileExists(atPath: current.path) {
+      try files.createDirectory(at: backup.deletingLastPathComponent(), withIntermediateDirectories: true)
+      try files.moveItem(at: current, to: backup)
+    }
+    if fromGit {
+      let outcome = try Subprocess(
+        executable: "git", arguments: ["-C", workbook.root.path, "checkout", "HEAD", "--", "Exercises/\(chapter.folder)"]
+      ).run()
+      guard outcome.termination == .exited(0) else {
+        throw GraderError.usage("git could not restore the skeleton: \(outcome.output)")
+      }
+    } else {
+      try files.copyItem(at: original, to: current)
+    }
+    Swift.print("Chapter \(chapter.number) is back to its skeleton; your version is in \(backup.path).")
+    return 0
+  }
+}
+
+/// A chapter's staged hints, one more each time a student asks.
+///
+/// `hints.md` holds the hints separated by lines of `---`; how many were shown is kept in
+/// `.grader/hints/NN`, so a student sees a pointer to the lesson first and more detail later.
+struct Hints {
+  let workbook: Workbook
+  let chapter: Chapter
+
+  func next() throws -> String {
+    let file = workbook.folder(of: chapter, in: .exercises).appendingPathComponent("hints.md")
+    guard let text = try? String(contentsOf: file, encoding: .utf8) else {
+      throw GraderError.missingFolder(file.path)
+    }
+    let hints = text.components(separatedBy: "\n---\n").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+      .filter { !$0.isEmpty }
+    let counter = workbook.root.appendingPathComponent(".grader/hints/\(chapter.number)")
+    let shown = (try? String(contentsOf: counter, encoding: .utf8)).flatMap { Int($0) } ?? 0
+    guard shown < hints.count else {
+      return "You have seen all \(hints.count) hints of chapter \(chapter.number). Reread the lesson, "
+        + "Exercises/\(chapter.folder)/README.md, and run ./grader \(chapter.number) for the failing behaviours.\n"
+    }
+    try FileManager.default.createDirectory(at: counter.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try String(shown + 1).write(to: counter, atomically: true, encoding: .utf8)
+    let more = shown + 1 < hints.count ? "\n\n(./grader hint \(chapter.number) again for the next one.)" : ""
+    return "Hint \(shown + 1) of \(hints.count), chapter \(chapter.number) · \(chapter.title)\n\n\(hints[shown])\(more)\n"
+  }
+}
