@@ -62,7 +62,8 @@ struct ThreadsTests {
     }
 
     let recorded = runs.withLock { $0 }
-    #expect(recorded.keys.sorted() == Array(0..<count), "every index from 0 to \(count - 1) runs exactly once")
+    #expect(
+      recorded.keys.sorted() == Array(0..<count), "every index from 0 to \(count - 1) runs exactly once")
     #expect(recorded.values.allSatisfy { $0.count == 1 }, "a worker ran more than once")
     let threads = recorded.values.flatMap { $0 }
     #expect(!threads.contains(0), "the \(count) workers never all ran at the same time")
@@ -84,7 +85,8 @@ struct ThreadsTests {
       finished.add(1, ordering: .sequentiallyConsistent)
     }
 
-    #expect(finished.load(ordering: .sequentiallyConsistent) == count, "runWorkers returned before every worker had finished")
+    let finishedCount = finished.load(ordering: .sequentiallyConsistent)
+    #expect(finishedCount == count, "runWorkers returned before every worker had finished")
   }
 }
 
@@ -100,6 +102,7 @@ private final class Flag: Sendable {
 /// Threads of the test's own that call `join()` and note whether the body had finished by then.
 private final class Joiners: Sendable {
   private let count: Int
+  private let started = DispatchSemaphore(value: 0)
   private let returned = DispatchSemaphore(value: 0)
   private let returnedCount = Atomic(0)
   private let unfinishedCount = Atomic(0)
@@ -108,6 +111,7 @@ private final class Joiners: Sendable {
     self.count = count
     for _ in 0..<count {
       Thread { [self] in
+        started.signal()
         thread.join()
         if !bodyFinished.isSet {
           unfinishedCount.add(1, ordering: .sequentiallyConsistent)
@@ -120,10 +124,15 @@ private final class Joiners: Sendable {
 
   /// Whether a joiner returned within a grace period during which the test keeps the body blocked.
   ///
-  /// Correct code never returns here, however long the period; a `join()` that does not wait
-  /// returns within microseconds, so a short period catches it.
+  /// Correct code never returns here, however long the period. A `join()` that does not wait
+  /// returns within microseconds of its thread starting, so the period begins only once every
+  /// joiner is running, and lasts long enough for a loaded machine to schedule them.
   func anyReturnedBeforeTheGateOpens() -> Bool {
-    returned.wait(timeout: .now() + 0.3) == .success
+    let limit = DispatchTime.now() + Liveness.deadline.seconds
+    for _ in 0..<count where started.wait(timeout: limit) == .timedOut {
+      return false
+    }
+    return returned.wait(timeout: .now() + 1) == .success
   }
 
   /// Whether every joiner has returned by the liveness deadline.

@@ -1,0 +1,57 @@
+import Foundation
+import Synchronization
+import WorkbookSupport
+
+extension Pause {
+  /// A pause long enough that, without a lock, other threads read the shared value during it.
+  ///
+  /// Fifty microseconds of sleep is a lifetime for a thread: lock-free code that reads, pauses
+  /// and writes loses updates every run, yet a test of a few hundred locked updates stays fast.
+  public static let raceWindow = Pause.sleep(microseconds: 50)
+}
+
+/// A pause, like `Pause.raceWindow`, that counts how many threads are inside it at once.
+///
+/// Give its `pause` to code that pauses between reading shared state and writing it back. If
+/// that code holds a lock across the pause, no two threads are ever inside together and
+/// `maximumInside` stays 1; without the lock, threads started together overlap in the pause
+/// on every run. That proves mutual exclusion by counting, not by timing.
+///
+///     let probe = PauseProbe()
+///     let counter = Counter(pause: probe.pause)
+///     // … increment from several threads …
+///     #expect(probe.maximumInside == 1)
+public final class PauseProbe: Sendable {
+  private let microseconds: UInt32
+  private let inside = Atomic(0)
+  private let maximum = Atomic(0)
+  private let entryCount = Atomic(0)
+
+  /// A probe whose pause sleeps for `microseconds`.
+  public init(microseconds: UInt32 = 50) {
+    self.microseconds = microseconds
+  }
+
+  /// The pause to give the code under test.
+  public var pause: Pause {
+    Pause { [self] in
+      entryCount.add(1, ordering: .sequentiallyConsistent)
+      let now = inside.add(1, ordering: .sequentiallyConsistent).newValue
+      var seen = maximum.load(ordering: .sequentiallyConsistent)
+      while now > seen {
+        let (exchanged, original) = maximum.compareExchange(
+          expected: seen, desired: now, ordering: .sequentiallyConsistent)
+        if exchanged { break }
+        seen = original
+      }
+      usleep(microseconds)
+      inside.subtract(1, ordering: .sequentiallyConsistent)
+    }
+  }
+
+  /// The most threads that were inside the pause at one time.
+  public var maximumInside: Int { maximum.load(ordering: .sequentiallyConsistent) }
+
+  /// How many times the pause has run.
+  public var entries: Int { entryCount.load(ordering: .sequentiallyConsistent) }
+}

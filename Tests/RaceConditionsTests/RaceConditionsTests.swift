@@ -1,0 +1,245 @@
+import Foundation
+import RaceConditions
+import Synchronization
+import Testing
+import WorkbookSupport
+import WorkbookTestSupport
+
+@Suite("Chapter 3 · Race conditions")
+struct RaceConditionsTests {
+  @Test("4 to 10 threads × 20 to 100 deposit-and-withdraw pairs leave the balance where it started")
+  func depositWithdrawPairsKeepTheBalance() throws {
+    var random = WorkbookRandom()
+    let threads = random.int(in: 4...10)
+    let pairs = random.int(in: 20...100)
+    let amounts = (0..<threads).map { _ in (0..<pairs).map { _ in random.int(in: 1...50) } }
+    let start = random.int(in: 0...2_000)
+    // A lost deposit and a lost withdrawal can cancel out and leave the right balance, so the
+    // probe also counts the threads that are between a read and a write at the same time.
+    let probe = PauseProbe()
+    let account = SafeBankAccount(balance: start, pause: probe.pause)
+    let refusals = Atomic(0)
+
+    let finished = runOnTestThreadsTogether(threads) { index in
+      for amount in amounts[index] {
+        account.deposit(amount)
+        do {
+          try account.withdraw(amount)
+        } catch {
+          refusals.add(1, ordering: .sequentiallyConsistent)
+        }
+      }
+    }
+
+    // `#require` ends the test here after a hang: the stuck threads still hold their locks,
+    // so reading the state below would hang the test process as well.
+    try #require(finished, "the threads did not finish: does a method wait for a lock it never gets?")
+    let balance = account.balance
+    #expect(
+      balance == start,
+      "\(threads) threads × \(pairs) deposits and withdrawals from \(start): the balance ended at \(balance)")
+    let refused = refusals.load(ordering: .sequentiallyConsistent)
+    #expect(refused == 0, "\(refused) withdrawals were refused right after their own deposit")
+    #expect(
+      probe.maximumInside == 1, "\(probe.maximumInside) threads were between a read and a write at once")
+  }
+
+  @Test("concurrent withdrawals succeed exactly balance ÷ amount times and never overdraw")
+  func withdrawalsNeverOverdraw() throws {
+    var random = WorkbookRandom()
+    let threads = random.int(in: 4...8)
+    let amount = random.int(in: 5...50)
+    let affordable = random.int(in: 10...40)
+    let remainder = random.int(in: 0...(amount - 1))
+    let start = affordable * amount + remainder
+    // Every thread tries enough times that the threads together ask for more than is there.
+    let attempts = affordable / threads + random.int(in: 2...5)
+    let account = SafeBankAccount(balance: start, pause: .raceWindow)
+    let successes = Atomic(0)
+    let refusals = Mutex([InsufficientFunds]())
+
+    let finished = runOnTestThreadsTogether(threads) { _ in
+      for _ in 0..<attempts {
+        do throws(InsufficientFunds) {
+          try account.withdraw(amount)
+          successes.add(1, ordering: .sequentiallyConsistent)
+        } catch {
+          refusals.withLock { $0.append(error) }
+        }
+      }
+    }
+
+    try #require(finished, "the threads did not finish: does withdraw wait for a lock it never gets?")
+    let succeeded = successes.load(ordering: .sequentiallyConsistent)
+    #expect(
+      succeeded == affordable,
+      "\(start) affords \(affordable) withdrawals of \(amount), yet \(succeeded) succeeded")
+    let balance = account.balance
+    #expect(
+      balance == remainder,
+      "\(affordable) withdrawals of \(amount) from \(start) must leave \(remainder), not \(balance)")
+    let refused = refusals.withLock { $0 }
+    #expect(refused.count == threads * attempts - succeeded, "every attempt either succeeds or throws")
+    let wrong = refused.filter { $0 != InsufficientFunds(balance: remainder, amount: amount) }
+    #expect(
+      wrong.isEmpty,
+      "a refusal must report the balance it saw, \(remainder), and the amount, \(amount): \(wrong.prefix(3))")
+  }
+
+  @Test("random transfers among several accounts from many threads keep every balance exact")
+  func transfersKeepEveryBalance() throws {
+    var random = WorkbookRandom()
+    let accountCount = random.int(in: 3...6)
+    let threads = random.int(in: 3...8)
+    let starts = (0..<accountCount).map { _ in random.int(in: 0...300) }
+    let plans = (0..<threads).map { _ in
+      (0..<random.int(in: 20...50)).map { _ in
+        Transfer(
+          from: random.int(in: 0...(accountCount - 1)), to: random.int(in: 0...(accountCount - 1)),
+          amount: random.int(in: 1...120))
+      }
+    }
+    let accounts = starts.map { SafeBankAccount(balance: $0, pause: .raceWindow) }
+    let ledger = Ledger(accounts: accountCount)
+
+    let finished = runOnTestThreadsTogether(threads) { index in
+      for transfer in plans[index] {
+        ledger.make(transfer, between: accounts)
+      }
+    }
+
+    try #require(
+      finished, "the transfers did not finish: two threads locking two accounts in opposite order deadlock")
+    let balances = accounts.map(\.balance)
+    let expected = zip(starts, ledger.netChanges).map { $0 + $1 }
+    #expect(balances == expected, "after the successful transfers, the balances should be \(expected)")
+    #expect(balances.reduce(0, +) == starts.reduce(0, +), "money appeared or vanished")
+    #expect(balances.allSatisfy { $0 >= 0 }, "an account went below zero: \(balances)")
+    let wrong = ledger.refusals.filter { !($0.balance >= 0 && $0.balance < $0.amount) }
+    #expect(
+      wrong.isEmpty, "a refused transfer must report a balance smaller than the amount: \(wrong.prefix(3))")
+  }
+
+  @Test("threads transferring in opposite directions between two accounts never deadlock and lose nothing")
+  func oppositeTransfersNeverDeadlock() throws {
+    var random = WorkbookRandom()
+    let pairsOfThreads = random.int(in: 1...4)
+    let starts = [random.int(in: 100...500), random.int(in: 100...500)]
+    let plans = (0..<(2 * pairsOfThreads)).map { index in
+      // Even threads move money from the first account to the second, odd ones back.
+      (0..<random.int(in: 30...60)).map { _ in
+        Transfer(from: index % 2, to: 1 - index % 2, amount: random.int(in: 1...40))
+      }
+    }
+    // Both accounts share one probe: a transfer holds both locks, so only one transfer between
+    // the two accounts may be inside its pause at any time.
+    let probe = PauseProbe()
+    let accounts = starts.map { SafeBankAccount(balance: $0, pause: probe.pause) }
+    let ledger = Ledger(accounts: 2)
+
+    let finished = runOnTestThreadsTogether(plans.count) { index in
+      for transfer in plans[index] {
+        ledger.make(transfer, between: accounts)
+      }
+    }
+
+    try #require(
+      finished,
+      "opposite transfers deadlocked: each thread held one account's lock and waited for the other's")
+    let balances = accounts.map(\.balance)
+    let expected = zip(starts, ledger.netChanges).map { $0 + $1 }
+    #expect(balances == expected, "after the successful transfers, the balances should be \(expected)")
+    #expect(balances.allSatisfy { $0 >= 0 }, "an account went below zero: \(balances)")
+    #expect(
+      probe.maximumInside == 1,
+      "\(probe.maximumInside) transfers between the same two accounts were halfway done at once")
+  }
+
+  @Test("a total taken while transfers run always finds all the money")
+  func totalsDuringTransfersAreExact() throws {
+    var random = WorkbookRandom()
+    let accountCount = random.int(in: 3...6)
+    let transferThreads = random.int(in: 2...6)
+    let auditors = 2
+    let starts = (0..<accountCount).map { _ in random.int(in: 50...300) }
+    let total = starts.reduce(0, +)
+    let plans = (0..<transferThreads).map { _ in
+      (0..<random.int(in: 30...60)).map { _ in
+        Transfer(
+          from: random.int(in: 0...(accountCount - 1)), to: random.int(in: 0...(accountCount - 1)),
+          amount: random.int(in: 1...80))
+      }
+    }
+    let accounts = starts.map { SafeBankAccount(balance: $0, pause: .raceWindow) }
+    // The auditors list the accounts out of id order, and one of them twice.
+    var auditList = accounts.shuffled(using: &random)
+    auditList.append(auditList[random.int(in: 0...(accountCount - 1))])
+    let audited = auditList
+    let transfersLeft = Atomic(transferThreads)
+    let wrongTotals = Mutex([Int]())
+    let audits = Atomic(0)
+
+    let finished = runOnTestThreadsTogether(transferThreads + auditors) { index in
+      if index < transferThreads {
+        for transfer in plans[index] {
+          try? accounts[transfer.from].transfer(transfer.amount, to: accounts[transfer.to])
+        }
+        transfersLeft.subtract(1, ordering: .sequentiallyConsistent)
+      } else {
+        repeat {
+          let seen = SafeBankAccount.totalBalance(of: audited)
+          audits.add(1, ordering: .sequentiallyConsistent)
+          if seen != total { wrongTotals.withLock { $0.append(seen) } }
+          // Between audits the locks are left to the transfers, so audits can't starve them.
+          usleep(100)
+        } while transfersLeft.load(ordering: .sequentiallyConsistent) > 0
+      }
+    }
+
+    try #require(
+      finished, "the transfers and audits did not finish: do they take the locks in different orders?")
+    let wrong = wrongTotals.withLock { $0 }
+    let count = audits.load(ordering: .sequentiallyConsistent)
+    #expect(wrong.isEmpty, "\(wrong.count) of \(count) audits did not find \(total): \(wrong.prefix(5))")
+    let final = SafeBankAccount.totalBalance(of: audited)
+    #expect(final == total, "after the transfers the accounts hold \(final), not \(total)")
+  }
+}
+
+// MARK: - Fixtures
+
+/// One planned transfer between accounts named by their index.
+private struct Transfer: Sendable {
+  let from: Int
+  let to: Int
+  let amount: Int
+}
+
+/// The test's own record of which transfers went through, to compute the balances they imply.
+private final class Ledger: Sendable {
+  private let changes: Mutex<[Int]>
+  private let refused = Mutex([InsufficientFunds]())
+
+  init(accounts: Int) {
+    changes = Mutex(Array(repeating: 0, count: accounts))
+  }
+
+  /// Makes `transfer` between `accounts` and books it if it went through, or keeps its error.
+  func make(_ transfer: Transfer, between accounts: [SafeBankAccount]) {
+    do throws(InsufficientFunds) {
+      try accounts[transfer.from].transfer(transfer.amount, to: accounts[transfer.to])
+      changes.withLock { changes in
+        changes[transfer.from] -= transfer.amount
+        changes[transfer.to] += transfer.amount
+      }
+    } catch {
+      refused.withLock { $0.append(error) }
+    }
+  }
+
+  /// How much each account gained (or lost) through the transfers that went through.
+  var netChanges: [Int] { changes.withLock { $0 } }
+
+  /// The errors of the transfers that were refused.
+  var refusals: [InsufficientFunds] { refused.withLock { $0 } }
+}
