@@ -4,7 +4,8 @@ import GraderKit
 // The `grader` script at the top of the workbook builds this program and runs it with
 // GRADER_ROOT set to the workbook's folder. Everything it does is in GraderKit.
 let root = URL(
-  fileURLWithPath: ProcessInfo.processInfo.environment["GRADER_ROOT"] ?? FileManager.default.currentDirectoryPath)
+  fileURLWithPath: ProcessInfo.processInfo.environment["GRADER_ROOT"]
+    ?? FileManager.default.currentDirectoryPath)
 
 do {
   let command = try Command(arguments: Array(CommandLine.arguments.dropFirst()))

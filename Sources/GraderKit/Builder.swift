@@ -23,7 +23,9 @@ struct Builder {
           + (excluded.isEmpty ? "" : " without chapter \(excluded.joined(separator: ", "))") + "…")
       let outcome = try Subprocess(
         executable: "swift",
-        arguments: ["build", "--build-tests", "--package-path", workbook.root.path, "--scratch-path", scratchPath.path]
+        arguments: [
+          "build", "--build-tests", "--package-path", workbook.root.path, "--scratch-path", scratchPath.path,
+        ]
           + flags,
         environment: [
           "WORKBOOK_SOLUTIONS": sources == .solutions ? "all" : "",
@@ -41,7 +43,8 @@ struct Builder {
       let newlyBroken = errors.byChapter.filter { uncompiled[$0.key] == nil }
       guard !newlyBroken.isEmpty else {
         throw GraderError.workbookDoesNotBuild(
-          errors.unattributed.isEmpty ? String(outcome.output.suffix(4_000)) : errors.unattributed.joined(separator: "\n"))
+          errors.unattributed.isEmpty
+            ? String(outcome.output.suffix(4_000)) : errors.unattributed.joined(separator: "\n"))
       }
       uncompiled.merge(newlyBroken) { old, _ in old }
     }
@@ -72,8 +75,10 @@ struct CompilerErrors {
       var text = line.replacingOccurrences(of: root, with: "")
       // An error inside a macro expansion (`#expect`) has no file of its own; the note below
       // it, "expanded code originates here", says where in the source it comes from.
-      if !text.hasPrefix("/") && !text.contains(".swift:"), let origin = Self.origin(after: index, in: lines) {
-        text = origin.replacingOccurrences(of: root, with: "") + ": error: "
+      if !text.hasPrefix("/") && !text.contains(".swift:"), let origin = Self.origin(after: index, in: lines)
+      {
+        text =
+          origin.replacingOccurrences(of: root, with: "") + ": error: "
           + String(text[text.range(of: ": error: ")!.upperBound...])
       }
       guard seen.insert(text).inserted else { continue }

@@ -33,7 +33,8 @@ public struct Check {
       items += testItems(chapter, sources: .solutions)
     }
     for (module, title) in Self.toolingSuites {
-      items += testItems(solutions.runToolingSuite(module: module, title: title, on: solutionsBuild), sources: .solutions)
+      items += testItems(
+        solutions.runToolingSuite(module: module, title: title, on: solutionsBuild), sources: .solutions)
     }
     var exercises = Grader(workbook: workbook, sources: .exercises)
     configure(&exercises)
@@ -53,16 +54,21 @@ public struct Check {
       let expected = sources == .solutions ? "passed" : "failed (each test, without a crash or a hang)"
       items.append(
         Item(
-          name: "\(label) runs", problem: "status \(chapter.status.rawValue), expected \(expected)"
+          name: "\(label) runs",
+          problem: "status \(chapter.status.rawValue), expected \(expected)"
             + (chapter.message.map { ": \($0)" } ?? "")))
     }
     for test in chapter.tests {
       let name = "\(label) · \(test.name)"
       if sources == .solutions {
-        let why = chapter.failures.first { $0.test == test.name }.map { "\($0.file):\($0.line): \($0.message)" }
-        items.append(Item(name: name, problem: test.passed ? nil : "the solution fails: \(why ?? "did not finish")"))
+        let why = chapter.failures.first { $0.test == test.name }.map {
+          "\($0.file):\($0.line): \($0.message)"
+        }
+        items.append(
+          Item(name: name, problem: test.passed ? nil : "the solution fails: \(why ?? "did not finish")"))
       } else {
-        items.append(Item(name: name, problem: test.passed ? "the skeleton passes this test: a free point" : nil))
+        items.append(
+          Item(name: name, problem: test.passed ? "the skeleton passes this test: a free point" : nil))
       }
     }
     return items
@@ -84,7 +90,8 @@ public struct Check {
       }
       for name in ["README.md", "hints.md"] {
         let path = exercise.appendingPathComponent(name).path
-        item("has a \(name)", files.fileExists(atPath: path) ? nil : "\(relative(exercise))/\(name) is missing")
+        item(
+          "has a \(name)", files.fileExists(atPath: path) ? nil : "\(relative(exercise))/\(name) is missing")
       }
       let exerciseFiles = swiftFiles(in: exercise)
       let solutionFiles = swiftFiles(in: solution)
@@ -100,7 +107,8 @@ public struct Check {
         traps.isEmpty ? nil : "\(traps.joined(separator: ", ")): one trap ends every test in the process")
       for (name, text) in exerciseFiles.sorted(by: { $0.key < $1.key }) {
         guard let solved = solutionFiles[name] else { continue }
-        let missing = publicDeclarations(in: text).symmetricDifference(publicDeclarations(in: solved)).sorted()
+        let missing = publicDeclarations(in: text).symmetricDifference(publicDeclarations(in: solved))
+          .sorted()
         item(
           "\(name) declares the same public API in both",
           missing.isEmpty ? nil : "declared on one side only: \(missing.joined(separator: " | "))")

@@ -33,7 +33,8 @@ public enum ChildProcesses {
         for group in groups.withLock({ $0 }) {
           kill(-group, SIGKILL)
         }
-        FileHandle.standardError.write(Data("\ngrader: interrupted; stopped every test it had started.\n".utf8))
+        FileHandle.standardError.write(
+          Data("\ngrader: interrupted; stopped every test it had started.\n".utf8))
         exit(130)
       }
       source.resume()

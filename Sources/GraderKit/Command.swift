@@ -154,7 +154,10 @@ public struct Command: Equatable, Sendable {
         guard let chapter = remaining.popFirst(), !chapter.hasPrefix("-") else {
           throw GraderError.usage("\(argument) needs a chapter, such as ./grader \(argument) 02.")
         }
-        action = argument == "compare" ? .compare(chapter: chapter) : argument == "hint" ? .hint(chapter: chapter) : .reset(chapter: chapter)
+        action =
+          argument == "compare"
+          ? .compare(chapter: chapter)
+          : argument == "hint" ? .hint(chapter: chapter) : .reset(chapter: chapter)
       case let option where option.hasPrefix("-"):
         throw GraderError.usage("Unknown option '\(option)'.")
       default:

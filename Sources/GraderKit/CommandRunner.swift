@@ -29,7 +29,8 @@ public struct CommandRunner {
       print(try Hints(workbook: workbook, chapter: workbook.chapter(named: name)).next())
       return 0
     case .reset(let name):
-      return try Skeletons(workbook: workbook).reset(workbook.chapter(named: name), assumesYes: command.assumesYes)
+      return try Skeletons(workbook: workbook).reset(
+        workbook.chapter(named: name), assumesYes: command.assumesYes)
     case .compare(let name):
       return try compare(workbook.chapter(named: name))
     case .watch:
@@ -61,7 +62,9 @@ public struct CommandRunner {
     if command.format == .json {
       print(try grade.json())
     } else {
-      print(Report(workbook: workbook, usesColor: Report.terminalWantsColor, isDetailed: isDetailed).render(grade))
+      print(
+        Report(workbook: workbook, usesColor: Report.terminalWantsColor, isDetailed: isDetailed).render(grade)
+      )
     }
     return grade.isPassing ? 0 : 1
   }
@@ -77,7 +80,8 @@ public struct CommandRunner {
 
   private func write(_ text: String, to path: String) throws {
     let url = URL(fileURLWithPath: path)
-    try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(
+      at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
     try text.write(to: url, atomically: true, encoding: .utf8)
   }
 
@@ -88,7 +92,8 @@ public struct CommandRunner {
     grader.configure = configure
     var grades: [Grade] = []
     for (index, submission) in submissions.enumerated() {
-      FileHandle.standardError.write(Data("[\(index + 1) of \(submissions.count)] grading \(submission.student)…\n".utf8))
+      FileHandle.standardError.write(
+        Data("[\(index + 1) of \(submissions.count)] grading \(submission.student)…\n".utf8))
       grades.append(try grader.grade(submission, chapters: chapters))
     }
     let graded = chapters ?? workbook.chapters
@@ -113,7 +118,8 @@ public struct CommandRunner {
     var lines = ["Flake audit of the \(command.sources.rawValue): \(runs) runs\(load)."]
     for flake in flakes {
       let seeds = flake.seeds.prefix(5).map(String.init).joined(separator: ", ")
-      lines.append("✘ \(flake.chapter) \(flake.test): failed \(flake.failures) of \(runs) runs (seeds \(seeds))")
+      lines.append(
+        "✘ \(flake.chapter) \(flake.test): failed \(flake.failures) of \(runs) runs (seeds \(seeds))")
     }
     lines.append(flakes.isEmpty ? "No test ever failed." : "\(flakes.count) tests failed in some run.")
     print(lines.joined(separator: "\n") + "\n")
@@ -126,7 +132,8 @@ public struct CommandRunner {
     let items = try check.run()
     let broken = items.filter { !$0.isPassing }
     var lines = broken.map { "✘ \($0.name): \($0.problem ?? "")" }
-    lines.append(broken.isEmpty ? "Every invariant of the workbook holds." : "\(broken.count) invariants are broken.")
+    lines.append(
+      broken.isEmpty ? "Every invariant of the workbook holds." : "\(broken.count) invariants are broken.")
     lines.append("check: \(items.count - broken.count) passed, \(broken.count) failed")
     print(lines.joined(separator: "\n") + "\n")
     return broken.isEmpty ? 0 : 1

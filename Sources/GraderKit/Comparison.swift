@@ -9,11 +9,15 @@ struct ComparisonReport {
   func render() -> String {
     let theirs = student.chapters.first
     let ours = solution.chapters.first
-    var lines = ["Chapter \(chapter.number) · \(chapter.title): student beside solution (seed \(student.seed))", ""]
+    var lines = [
+      "Chapter \(chapter.number) · \(chapter.title): student beside solution (seed \(student.seed))", "",
+    ]
     lines.append("Student   Solution  Test")
-    let names = (ours?.tests.map(\.name) ?? []) + (theirs?.tests.map(\.name) ?? []).filter { name in
-      !(ours?.tests.contains { $0.name == name } ?? false)
-    }
+    let names =
+      (ours?.tests.map(\.name) ?? [])
+      + (theirs?.tests.map(\.name) ?? []).filter { name in
+        !(ours?.tests.contains { $0.name == name } ?? false)
+      }
     func mark(_ result: ChapterResult?, _ name: String) -> String {
       guard let result, let test = result.tests.first(where: { $0.name == name }) else {
         return result.map { $0.status.rawValue } ?? "—"
@@ -24,7 +28,9 @@ struct ComparisonReport {
       lines.append(mark(theirs, name).padded(10) + mark(ours, name).padded(10) + name)
     }
     lines.append(
-      "Total".padded(0) + "  \(theirs?.passed ?? 0)/\(theirs?.total ?? 0) student, \(ours?.passed ?? 0)/\(ours?.total ?? 0) solution")
+      "Total".padded(0)
+        + "  \(theirs?.passed ?? 0)/\(theirs?.total ?? 0) student, \(ours?.passed ?? 0)/\(ours?.total ?? 0) solution"
+    )
     if let message = theirs?.message {
       lines.append("Student's run: \(theirs?.status.rawValue ?? ""): \(message)")
     }
@@ -45,13 +51,16 @@ enum FileDiff {
           solution.appendingPathComponent(name).path, student.appendingPathComponent(name).path,
         ]
       ).run()
-      text += outcome.termination == .exited(0) ? "\(name): identical to the solution\n\n" : outcome.output + "\n"
+      text +=
+        outcome.termination == .exited(0) ? "\(name): identical to the solution\n\n" : outcome.output + "\n"
     }
     return text
   }
 
   private static func swiftFiles(in folder: URL) -> [String] {
-    ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasSuffix(".swift") }
+    ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter {
+      $0.hasSuffix(".swift")
+    }
   }
 }
 

@@ -36,7 +36,8 @@ struct SuiteRun {
       switch record.kind {
       case "test":
         if let test = record.payload.test, test.kind == "function" {
-          tests.append(Test(id: test.id, displayName: test.displayName ?? test.name, line: test.sourceLocation.line))
+          tests.append(
+            Test(id: test.id, displayName: test.displayName ?? test.name, line: test.sourceLocation.line))
         }
       case "event":
         guard let event = record.payload.event else { continue }

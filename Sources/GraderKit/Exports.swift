@@ -8,16 +8,27 @@ extension Grade {
     struct Results: Encodable {
       var score: Double
       var output: String
-      var stdout_visibility = "visible"
+      var stdoutVisibility = "visible"
       var tests: [TestResult]
+
+      // Gradescope's field names are snake case.
+      enum CodingKeys: String, CodingKey {
+        case score, output, tests
+        case stdoutVisibility = "stdout_visibility"
+      }
     }
     struct TestResult: Encodable {
       var name: String
       var score: Double
-      var max_score: Double
+      var maxScore: Double
       var status: String
       var output: String
       var visibility = "visible"
+
+      enum CodingKeys: String, CodingKey {
+        case name, score, status, output, visibility
+        case maxScore = "max_score"
+      }
     }
     var tests: [TestResult] = []
     for chapter in chapters {
@@ -26,7 +37,7 @@ extension Grade {
         // A chapter that did not compile or run still shows, worth nothing, with the reason.
         tests.append(
           TestResult(
-            name: "\(prefix): \(chapter.status.rawValue)", score: 0, max_score: Double(chapter.maxScore),
+            name: "\(prefix): \(chapter.status.rawValue)", score: 0, maxScore: Double(chapter.maxScore),
             status: "failed", output: chapter.message ?? ""))
         continue
       }
@@ -39,7 +50,7 @@ extension Grade {
         }
         tests.append(
           TestResult(
-            name: "\(prefix) · \(test.name)", score: test.passed ? share : 0, max_score: share,
+            name: "\(prefix) · \(test.name)", score: test.passed ? share : 0, maxScore: share,
             status: test.passed ? "passed" : "failed", output: output))
       }
     }
@@ -60,7 +71,8 @@ extension Grade {
       let name = escape("\(chapter.id) \(chapter.title)")
       let problem = chapter.status == .passed || chapter.status == .failed ? nil : chapter.status
       let failures = chapter.tests.filter { !$0.passed }.count
-      xml += #"  <testsuite name="\#(name)" tests="\#(max(chapter.tests.count, 1))" failures="\#(failures)""#
+      xml +=
+        #"  <testsuite name="\#(name)" tests="\#(max(chapter.tests.count, 1))" failures="\#(failures)""#
         + #" errors="\#(problem == nil ? 0 : 1)">"# + "\n"
       for test in chapter.tests {
         xml += #"    <testcase classname="\#(escape(chapter.module))" name="\#(escape(test.name))""#
@@ -76,8 +88,11 @@ extension Grade {
         xml += "    </testcase>\n"
       }
       if let problem {
-        xml += #"    <testcase classname="\#(escape(chapter.module))" name="\#(escape(problem.rawValue))">"# + "\n"
-        xml += #"      <error message="\#(escape(problem.rawValue))">\#(escape(chapter.message ?? ""))</error>"# + "\n"
+        xml +=
+          #"    <testcase classname="\#(escape(chapter.module))" name="\#(escape(problem.rawValue))">"# + "\n"
+        xml +=
+          #"      <error message="\#(escape(problem.rawValue))">\#(escape(chapter.message ?? ""))</error>"#
+          + "\n"
         xml += "    </testcase>\n"
       }
       xml += "  </testsuite>\n"
@@ -107,7 +122,8 @@ extension Grade {
 /// Grades of many students as CSV: a row a student, points and status for each chapter, a total.
 public func gradesCSV(_ grades: [Grade], chapters: [Chapter]) -> String {
   func field(_ text: String) -> String {
-    text.contains(where: { ",\"\n".contains($0) }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+    text.contains(where: { ",\"\n".contains($0) })
+      ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
   }
   func number(_ value: Double) -> String {
     value == value.rounded() ? String(Int(value)) : String(format: "%.2f", value)

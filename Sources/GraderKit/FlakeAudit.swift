@@ -47,12 +47,15 @@ public struct FlakeAudit {
           failing = ["(the chapter's run: \(chapter.status.rawValue))"]
         }
         for test in failing {
-          flakes["\(chapter.id) \(test)", default: Flake(chapter: chapter.id, test: test, failures: 0, seeds: [])]
-            .failures += 1
+          flakes[
+            "\(chapter.id) \(test)", default: Flake(chapter: chapter.id, test: test, failures: 0, seeds: [])
+          ]
+          .failures += 1
           flakes["\(chapter.id) \(test)"]?.seeds.append(seed)
         }
       }
-      grader.log("Run \(run) of \(runs): \(grade.isPassing ? "all passed" : "\(grade.total - grade.passed) failed")")
+      grader.log(
+        "Run \(run) of \(runs): \(grade.isPassing ? "all passed" : "\(grade.total - grade.passed) failed")")
     }
     return flakes.values.sorted { $0.failures > $1.failures }
   }

@@ -46,9 +46,12 @@ public struct Grader: Sendable {
       if let missing = missingFolder(of: chapter) {
         results[index] = runner.result(
           for: chapter, status: .missing,
-          message: "\(missing) does not exist: restore it (git checkout -- \(missing)) or copy it from a fresh clone")
+          message:
+            "\(missing) does not exist: restore it (git checkout -- \(missing)) or copy it from a fresh clone"
+        )
       } else if let errors = build.uncompiled[chapter] {
-        results[index] = runner.result(for: chapter, status: .doesNotCompile, message: errors.joined(separator: "\n"))
+        results[index] = runner.result(
+          for: chapter, status: .doesNotCompile, message: errors.joined(separator: "\n"))
       } else {
         toRun.append(index)
       }
@@ -81,7 +84,9 @@ public struct Grader: Sendable {
   /// The folder a chapter needs and lacks, relative to the workbook, if any.
   private func missingFolder(of chapter: Chapter) -> String? {
     let needed = ["\(sources.folderName)/\(chapter.folder)", "Tests/\(chapter.testModule)"]
-    return needed.first { !FileManager.default.fileExists(atPath: workbook.root.appendingPathComponent($0).path) }
+    return needed.first {
+      !FileManager.default.fileExists(atPath: workbook.root.appendingPathComponent($0).path)
+    }
   }
 }
 
@@ -91,7 +96,9 @@ extension Chapter {
     self.number = "--"
     self.module = module
     self.title = title
-    self.deadline = nil
+    // The grader's own suite builds and grades a workbook of broken chapters
+    // (FaultInjectionTests): it needs a build's time, not a chapter's.
+    self.deadline = .seconds(15 * 60)
     self.points = 0
   }
 }

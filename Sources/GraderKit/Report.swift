@@ -24,15 +24,17 @@ public struct Report {
     let titleWidth = max(24, grade.chapters.map(\.title.count).max() ?? 0)
     lines.append("\(grade.sources.folderName) · seed \(grade.seed)")
     lines.append("")
-    lines.append("    " + "Chapter".padding(titleWidth) + "  Tests   Status")
+    lines.append("    " + "Chapter".padding(titleWidth) + "  Tests  Points   Status")
     for chapter in grade.chapters {
       let tests = "\(chapter.passed)/\(chapter.total)".leftPadding(5)
+      let points = "\(points(chapter.score))/\(chapter.maxScore)".leftPadding(6)
       lines.append(
-        "\(chapter.id)  \(chapter.title.padding(titleWidth))  \(tests)   \(paint(chapter.status))")
+        "\(chapter.id)  \(chapter.title.padding(titleWidth))  \(tests)  \(points)   \(paint(chapter.status))")
     }
     let chaptersPassed = grade.chapters.filter { $0.status == .passed }.count
     lines.append(
-      "    " + "Total".padding(titleWidth) + "  " + "\(grade.passed)/\(grade.total)".leftPadding(5)
+      "    " + "Total".padding(titleWidth) + "  " + "\(grade.passed)/\(grade.total)".leftPadding(5) + "  "
+        + "\(points(grade.score))/\(grade.maxScore)".leftPadding(6)
         + "   \(chaptersPassed) of \(grade.chapters.count) chapters passed")
     if grade.chapters.count > 1 {
       lines.append("")
@@ -83,6 +85,10 @@ public struct Report {
       if failures.isEmpty { lines.append("      (did not finish)") }
     }
     return lines
+  }
+
+  private func points(_ value: Double) -> String {
+    value == value.rounded() ? String(Int(value)) : String(format: "%.1f", value)
   }
 
   private func progressBar(done: Int, of total: Int) -> String {

@@ -49,7 +49,8 @@ struct Skeletons {
     }
     if fromGit {
       let outcome = try Subprocess(
-        executable: "git", arguments: ["-C", workbook.root.path, "checkout", "HEAD", "--", "Exercises/\(chapter.folder)"]
+        executable: "git",
+        arguments: ["-C", workbook.root.path, "checkout", "HEAD", "--", "Exercises/\(chapter.folder)"]
       ).run()
       guard outcome.termination == .exited(0) else {
         throw GraderError.usage("git could not restore the skeleton: \(outcome.output)")
@@ -75,17 +76,21 @@ struct Hints {
     guard let text = try? String(contentsOf: file, encoding: .utf8) else {
       throw GraderError.missingFolder(file.path)
     }
-    let hints = text.components(separatedBy: "\n---\n").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-      .filter { !$0.isEmpty }
+    let hints = text.components(separatedBy: "\n---\n").map {
+      $0.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+    .filter { !$0.isEmpty }
     let counter = workbook.root.appendingPathComponent(".grader/hints/\(chapter.number)")
     let shown = (try? String(contentsOf: counter, encoding: .utf8)).flatMap { Int($0) } ?? 0
     guard shown < hints.count else {
       return "You have seen all \(hints.count) hints of chapter \(chapter.number). Reread the lesson, "
         + "Exercises/\(chapter.folder)/README.md, and run ./grader \(chapter.number) for the failing behaviours.\n"
     }
-    try FileManager.default.createDirectory(at: counter.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(
+      at: counter.deletingLastPathComponent(), withIntermediateDirectories: true)
     try String(shown + 1).write(to: counter, atomically: true, encoding: .utf8)
     let more = shown + 1 < hints.count ? "\n\n(./grader hint \(chapter.number) again for the next one.)" : ""
-    return "Hint \(shown + 1) of \(hints.count), chapter \(chapter.number) · \(chapter.title)\n\n\(hints[shown])\(more)\n"
+    return
+      "Hint \(shown + 1) of \(hints.count), chapter \(chapter.number) · \(chapter.title)\n\n\(hints[shown])\(more)\n"
   }
 }

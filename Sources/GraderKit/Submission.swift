@@ -25,10 +25,12 @@ public struct Submission: Sendable {
   /// The submissions in `folder`, one a subfolder, by name.
   public static func all(in folder: URL) throws -> [Submission] {
     var isFolder: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder), isFolder.boolValue else {
+    guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder), isFolder.boolValue
+    else {
       throw GraderError.missingFolder(folder.path)
     }
-    let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { !$0.hasPrefix(".") }.sorted()
+    let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { !$0.hasPrefix(".") }
+      .sorted()
     return try names.compactMap { name in
       let url = folder.appendingPathComponent(name)
       var isSubfolder: ObjCBool = false
@@ -71,7 +73,8 @@ public struct SubmissionGrader {
     var grader = Grader(workbook: copy, sources: .exercises)
     configure(&grader)
     let numbers = chapters.map { Set($0.map(\.number)) }
-    var grade = try grader.grade(numbers.map { numbers in copy.chapters.filter { numbers.contains($0.number) } })
+    var grade = try grader.grade(
+      numbers.map { numbers in copy.chapters.filter { numbers.contains($0.number) } })
     grade.student = submission.student
     return grade
   }

@@ -31,10 +31,19 @@ struct Subprocess {
   var environment: [String: String] = [:]
   var deadline: Duration? = nil
 
+  /// Taken to make a pipe close-on-exec and to spawn, so no child is spawned between the two.
+  private static let spawnLock = NSLock()
+
   /// Runs the child to its end, or to the deadline, and kills whatever of its group is left.
   func run() throws -> Outcome {
     var pipeEnds: [Int32] = [0, 0]
-    guard pipe(&pipeEnds) == 0 else { throw SubprocessError.spawnFailed(executable, errno) }
+    // Close-on-exec, and made under the lock that every spawn takes: a child started meanwhile
+    // for another chapter would inherit the write end and hold this pipe open after this child ends.
+    let piped = Self.spawnLock.withLock {
+      pipe(&pipeEnds) == 0 && fcntl(pipeEnds[0], F_SETFD, FD_CLOEXEC) == 0
+        && fcntl(pipeEnds[1], F_SETFD, FD_CLOEXEC) == 0
+    }
+    guard piped else { throw SubprocessError.spawnFailed(executable, errno) }
     let (readEnd, writeEnd) = (pipeEnds[0], pipeEnds[1])
 
     let pid = try spawn(stdoutAndStderr: writeEnd)
@@ -113,7 +122,7 @@ struct Subprocess {
       envp.forEach { free($0) }
     }
     var pid: pid_t = 0
-    let result = posix_spawnp(&pid, executable, &actions, &attributes, argv, envp)
+    let result = Self.spawnLock.withLock { posix_spawnp(&pid, executable, &actions, &attributes, argv, envp) }
     guard result == 0 else { throw SubprocessError.spawnFailed(executable, result) }
     return pid
   }

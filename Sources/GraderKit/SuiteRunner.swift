@@ -68,7 +68,8 @@ struct SuiteRunner {
       message = "crashed with \(signalName(signal))\(during)" + Self.trapReason(in: outcome.output)
     case .exited(let code) where !run.runEnded:
       status = .crashed
-      message = "the test process exited with code \(code)\(during), before the suite finished (exit() in a test?)"
+      message =
+        "the test process exited with code \(code)\(during), before the suite finished (exit() in a test?)"
     case .exited:
       status = run.tests.isEmpty ? .noTests : passed == run.tests.count ? .passed : .failed
       if status == .noTests { message = "the suite \(chapter.testModule) has no tests" }
@@ -87,7 +88,9 @@ struct SuiteRunner {
 
   /// The runtime's own words for a trap: "Fatal error: Index out of range", with its place.
   static func trapReason(in output: String) -> String {
-    let lines = output.split(separator: "\n").filter { $0.contains("Fatal error") || $0.contains("fatal error") }
+    let lines = output.split(separator: "\n").filter {
+      $0.contains("Fatal error") || $0.contains("fatal error")
+    }
     return lines.first.map { ": " + $0.trimmingCharacters(in: .whitespaces) } ?? ""
   }
 }

@@ -18,7 +18,8 @@ struct Watcher {
   func run() throws -> Int32 {
     let events = FileEvents(folders: workbook.chapters.map { workbook.folder(of: $0, in: .exercises) })
     Swift.print(
-      "Watching Exercises/ (\(events.isNative ? "file events" : "polling")). Save a chapter's file to grade it; Ctrl-C stops.")
+      "Watching Exercises/ (\(events.isNative ? "file events" : "polling")). Save a chapter's file to grade it; Ctrl-C stops."
+    )
     var seen = fingerprints()
     while true {
       events.waitForChange()
@@ -36,11 +37,14 @@ struct Watcher {
     var grader = Grader(workbook: workbook, sources: .exercises)
     configure(&grader)
     let grade = try grader.grade([chapter])
-    Swift.print(Report(workbook: workbook, usesColor: Report.terminalWantsColor, isDetailed: true).render(grade))
+    Swift.print(
+      Report(workbook: workbook, usesColor: Report.terminalWantsColor, isDetailed: true).render(grade))
     if grade.isPassing {
       let next = workbook.chapters.first { $0.number > chapter.number }
       Swift.print(
-        next.map { "Chapter \(chapter.number) passes. Next: chapter \($0.number), \($0.title) (Exercises/\($0.folder))." }
+        next.map {
+          "Chapter \(chapter.number) passes. Next: chapter \($0.number), \($0.title) (Exercises/\($0.folder))."
+        }
           ?? "Chapter \(chapter.number) passes, and it is the last one. Run ./grader for the whole table.")
     }
     Swift.print("Watching for your next save…")
@@ -53,7 +57,8 @@ struct Watcher {
       let folder = workbook.folder(of: chapter, in: .exercises)
       let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
       result[chapter.number] = names.map { name in
-        let attributes = try? FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent(name).path)
+        let attributes = try? FileManager.default.attributesOfItem(
+          atPath: folder.appendingPathComponent(name).path)
         let date = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
         return "\(name):\(date):\(attributes?[.size] ?? 0)"
       }.joined(separator: "|")

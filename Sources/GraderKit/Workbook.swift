@@ -9,7 +9,11 @@ public struct Workbook: Sendable {
 
   /// Reads the workbook at `root`; throws `GraderError.notAWorkbook` if `Package.swift` lists no chapter.
   public init(root: URL) throws {
-    self.root = root.standardizedFileURL
+    // The compiler and Swift Testing name files by their real path, symbolic links resolved
+    // (macOS's /var is /private/var): the same root lets the grader find chapters in their paths.
+    let realPath = realpath(root.path, nil)
+    defer { free(realPath) }
+    self.root = realPath.map { URL(fileURLWithPath: String(cString: $0)) } ?? root.standardizedFileURL
     let manifestURL = root.appendingPathComponent("Package.swift")
     guard let manifest = try? String(contentsOf: manifestURL, encoding: .utf8) else {
       throw GraderError.notAWorkbook(root.path)
@@ -30,10 +34,14 @@ public struct Workbook: Sendable {
 
   /// The chapter a student names: `02`, `2`, `CounterLocking`, `counter-locking` or `02-CounterLocking`.
   public func chapter(named name: String) throws -> Chapter {
-    let key = name.lowercased().replacingOccurrences(of: "-", with: "").replacingOccurrences(of: "_", with: "")
+    let key = name.lowercased().replacingOccurrences(of: "-", with: "").replacingOccurrences(
+      of: "_", with: "")
     let found = chapters.first { chapter in
-      [chapter.number, String(Int(chapter.number) ?? -1), chapter.module.lowercased(), (chapter.number + chapter.module).lowercased()]
-        .contains(key)
+      [
+        chapter.number, String(Int(chapter.number) ?? -1), chapter.module.lowercased(),
+        (chapter.number + chapter.module).lowercased(),
+      ]
+      .contains(key)
     }
     guard let found else { throw GraderError.unknownChapter(name, known: chapters) }
     return found
@@ -72,7 +80,8 @@ public struct Chapter: Sendable, Hashable {
     title =
       heading.map { line in
         let text = line.dropFirst(2)
-        return String(text.split(separator: "·", maxSplits: 1).last ?? text).trimmingCharacters(in: .whitespaces)
+        return String(text.split(separator: "·", maxSplits: 1).last ?? text).trimmingCharacters(
+          in: .whitespaces)
       } ?? module
   }
 

@@ -9,7 +9,9 @@ import Testing
 
 @Suite("Grader · exports")
 struct ExportTests {
-  @Test("Gradescope's results carry a top-level score and a test entry with name, score, max_score, status, output")
+  @Test(
+    "Gradescope's results carry a top-level score and a test entry with name, score, max_score, status, output"
+  )
   func gradescope() throws {
     let data = Data(try sampleGrade.gradescopeJSON().utf8)
     let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
@@ -54,7 +56,9 @@ struct ExportTests {
 // MARK: - Fixtures
 
 private let sampleGrade: Grade = {
-  func outcome(_ name: String, _ passed: Bool) -> ChapterResult.TestOutcome { .init(name: name, passed: passed) }
+  func outcome(_ name: String, _ passed: Bool) -> ChapterResult.TestOutcome {
+    .init(name: name, passed: passed)
+  }
   var grade = Grade(
     sources: .exercises, seed: 7,
     chapters: [
@@ -64,11 +68,14 @@ private let sampleGrade: Grade = {
       ChapterResult(
         id: "02", title: "Counter locking", module: "CounterLocking", status: .failed, passed: 1, total: 2,
         message: nil,
-        failures: [.init(test: "d", message: "Expectation failed: x < 3 <oops>", file: "Tests/B.swift", line: 4)],
+        failures: [
+          .init(test: "d", message: "Expectation failed: x < 3 <oops>", file: "Tests/B.swift", line: 4)
+        ],
         tests: [outcome("c", true), outcome("d", false)], output: nil, maxScore: 10),
       ChapterResult(
         id: "03", title: "Race conditions", module: "RaceConditions", status: .crashed, passed: 0, total: 0,
-        message: "crashed with SIGSEGV (signal 11)", failures: [], tests: [], output: "\u{1}binary", maxScore: 10),
+        message: "crashed with SIGSEGV (signal 11)", failures: [], tests: [], output: "\u{1}binary",
+        maxScore: 10),
     ])
   grade.student = "alice"
   return grade

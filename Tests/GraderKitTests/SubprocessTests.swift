@@ -13,7 +13,8 @@ import Testing
 struct SubprocessTests {
   @Test("an exit code and the output are reported")
   func exitCode() throws {
-    let outcome = try Subprocess(executable: "/bin/sh", arguments: ["-c", "echo out; echo err >&2; exit 3"]).run()
+    let outcome = try Subprocess(executable: "/bin/sh", arguments: ["-c", "echo out; echo err >&2; exit 3"])
+      .run()
     #expect(outcome.termination == .exited(3))
     #expect(outcome.output.contains("out") && outcome.output.contains("err"))
   }
@@ -33,7 +34,8 @@ struct SubprocessTests {
       deadline: .milliseconds(500)
     ).run()
     #expect(outcome.termination == .timedOut)
-    let text = try String(contentsOf: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+    let text = try String(contentsOf: pidFile, encoding: .utf8).trimmingCharacters(
+      in: .whitespacesAndNewlines)
     let grandchild = try #require(pid_t(text))
     #expect(waitUntilGone(grandchild), "the grandchild \(grandchild) outlived the deadline")
   }
@@ -41,7 +43,8 @@ struct SubprocessTests {
   @Test("a child that floods its output is read to the end and kept to a bounded head and tail")
   func floodedOutput() throws {
     let outcome = try Subprocess(
-      executable: "/bin/sh", arguments: ["-c", "head -c 50000000 /dev/zero | tr '\\\\0' x; echo; echo THE-END"]
+      executable: "/bin/sh",
+      arguments: ["-c", "head -c 50000000 /dev/zero | tr '\\\\0' x; echo; echo THE-END"]
     ).run()
     #expect(outcome.termination == .exited(0))
     #expect(outcome.output.utf8.count < 300_000)
@@ -57,7 +60,8 @@ struct SubprocessTests {
       executable: "/bin/sh", arguments: ["-c", "sleep 600 >/dev/null 2>&1 & echo $! > \(pidFile.path)"]
     ).run()
     #expect(outcome.termination == .exited(0))
-    let text = try String(contentsOf: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+    let text = try String(contentsOf: pidFile, encoding: .utf8).trimmingCharacters(
+      in: .whitespacesAndNewlines)
     #expect(waitUntilGone(try #require(pid_t(text))))
   }
 }

@@ -80,7 +80,8 @@ private func test(_ id: String, _ name: String, line: Int) -> String {
 
 private func event(_ kind: String, _ testID: String?) -> String {
   let id = testID.map { #","testID":"\#($0)""# } ?? ""
-  return #"{"kind":"event","payload":{"kind":"\#(kind)","messages":[]\#(id),"instant":{"absolute":1,"since1970":1}},"version":"6.3.0"}"#
+  return
+    #"{"kind":"event","payload":{"kind":"\#(kind)","messages":[]\#(id),"instant":{"absolute":1,"since1970":1}},"version":"6.3.0"}"#
 }
 
 private func issue(_ testID: String, _ message: String, file: String, line: Int) -> String {

@@ -15,7 +15,9 @@ struct WorkbookTests {
     #expect(chapters[1].testFilter == "^CounterLockingTests\\.")
   }
 
-  @Test("a chapter is found by number, by number without its zero, or by name", arguments: ["02", "2", "CounterLocking", "counter-locking", "02-CounterLocking"])
+  @Test(
+    "a chapter is found by number, by number without its zero, or by name",
+    arguments: ["02", "2", "CounterLocking", "counter-locking", "02-CounterLocking"])
   func chapterNames(name: String) throws {
     let workbook = try Workbook(root: TemporaryWorkbook(chapters: ["01-Threads", "02-CounterLocking"]).root)
     #expect(try workbook.chapter(named: name).number == "02")
@@ -110,7 +112,8 @@ struct TemporaryWorkbook {
 
   func write(_ text: String, to path: String) throws {
     let url = root.appendingPathComponent(path)
-    try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(
+      at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
     try text.write(to: url, atomically: true, encoding: .utf8)
   }
 
