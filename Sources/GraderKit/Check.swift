@@ -47,7 +47,7 @@ public struct Check {
 
   /// Solutions must pass each test; skeletons must fail each test, and end as plain failures.
   private func testItems(_ chapter: ChapterResult, sources: Sources) -> [Item] {
-    let label = chapter.id == "--" ? chapter.title : "\(sources.folderName)/\(chapter.id)"
+    let label = chapter.id == Chapter.toolingNumber ? chapter.title : "\(sources.folderName)/\(chapter.id)"
     var items: [Item] = []
     let ranCleanly = sources == .solutions ? chapter.status == .passed : chapter.status == .failed
     if !ranCleanly || chapter.total == 0 {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Grades chapters of one source set: builds them, runs each suite in its own process, and
 /// collects a result for each, whatever the students' code does.
@@ -59,9 +60,10 @@ public struct Grader: Sendable {
     let scheduled = toRun
     log("Running \(scheduled.count) chapter suite\(scheduled.count == 1 ? "" : "s")…")
     // Suites run `jobs` at a time; each is a process of its own, so they cannot hurt each other.
-    let workers = max(1, min(jobs, scheduled.count))
-    DispatchQueue.concurrentPerform(iterations: workers) { worker in
-      for index in stride(from: worker, to: scheduled.count, by: workers) {
+    // Each worker takes the next chapter when it is free, so one that hangs holds one worker.
+    let next = Atomic(0)
+    DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, scheduled.count))) { _ in
+      while case let index = next.add(1, ordering: .relaxed).oldValue, index < scheduled.count {
         results[scheduled[index]] = runner.run(chapters[scheduled[index]])
       }
     }
@@ -78,7 +80,11 @@ public struct Grader: Sendable {
     try? FileManager.default.createDirectory(at: eventsFolder, withIntermediateDirectories: true)
     return SuiteRunner(
       workbook: workbook, testBinary: build.testBinary, eventsFolder: eventsFolder, seed: seed,
-      deadline: { deadline ?? $0.deadline ?? Self.defaultDeadline })
+      // A tooling suite keeps its own deadline: `--timeout` is for chapters.
+      deadline: { chapter in
+        chapter.number == Chapter.toolingNumber
+          ? chapter.deadline! : deadline ?? chapter.deadline ?? Self.defaultDeadline
+      })
   }
 
   /// The folder a chapter needs and lacks, relative to the workbook, if any.
@@ -91,9 +97,12 @@ public struct Grader: Sendable {
 }
 
 extension Chapter {
+  /// The number of a suite that is not a chapter's.
+  static let toolingNumber = "--"
+
   /// A suite outside the course, graded like a chapter.
   init(tooling module: String, title: String) {
-    self.number = "--"
+    self.number = Self.toolingNumber
     self.module = module
     self.title = title
     // The grader's own suite builds and grades a workbook of broken chapters

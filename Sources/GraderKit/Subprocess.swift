@@ -87,7 +87,7 @@ struct Subprocess {
   }
 
   func start() throws -> Started {
-    let devNull = open("/dev/null", O_WRONLY)
+    let devNull = open("/dev/null", O_WRONLY | O_CLOEXEC)
     defer { close(devNull) }
     return Started(pid: try spawn(stdoutAndStderr: devNull))
   }
