@@ -1,0 +1,206 @@
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// The last C library error, as a number the server's errors and logs can carry.
+var lastErrno: Int32 { errno }
+
+/// Makes `fd` non-blocking, so every wait goes through `poll` and can see the shutdown signal.
+func makeNonBlocking(_ fd: Int32) -> Bool {
+  let flags = fcntl(fd, F_GETFL)
+  return flags >= 0 && fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0
+}
+
+/// Keeps `fd` out of child processes, so a chapter that spawns workers never holds a connection open.
+func closeOnExec(_ fd: Int32) {
+  _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+}
+
+/// Sets an integer socket option; failures are ignored because every option here is an optimisation.
+func setSocketOption(_ fd: Int32, _ level: Int32, _ option: Int32, _ value: Int32) {
+  var value = value
+  _ = setsockopt(fd, level, option, &value, socklen_t(MemoryLayout<Int32>.size))
+}
+
+/// Configures an accepted connection: non-blocking, no SIGPIPE, no Nagle delay between small replies.
+func configureConnection(_ fd: Int32) -> Bool {
+  closeOnExec(fd)
+  #if canImport(Darwin)
+    // Darwin has no MSG_NOSIGNAL; the socket option keeps a write to a closed peer from raising SIGPIPE.
+    setSocketOption(fd, SOL_SOCKET, SO_NOSIGPIPE, 1)
+  #endif
+  setSocketOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1)
+  return makeNonBlocking(fd)
+}
+
+/// The flags for `send`: on Linux, `MSG_NOSIGNAL` keeps a write to a closed peer from raising SIGPIPE.
+let sendFlags: Int32 = {
+  #if canImport(Darwin)
+    0
+  #else
+    Int32(MSG_NOSIGNAL)
+  #endif
+}()
+
+/// The socket type for TCP, spelled for both C libraries.
+private let streamSocketType: Int32 = {
+  #if canImport(Darwin)
+    SOCK_STREAM
+  #else
+    Int32(SOCK_STREAM.rawValue)
+  #endif
+}()
+
+/// Opens a listening TCP socket on 127.0.0.1 and returns it with the port the kernel gave it.
+func openListener(port: UInt16) throws(FixtureServerError) -> (fd: Int32, port: Int) {
+  let fd = socket(AF_INET, streamSocketType, 0)
+  guard fd >= 0 else { throw FixtureServerError(operation: "socket()", code: lastErrno) }
+  closeOnExec(fd)
+  // A restarted command can bind the port of the previous run while its connections are in TIME_WAIT.
+  setSocketOption(fd, SOL_SOCKET, SO_REUSEADDR, 1)
+
+  var address = sockaddr_in()
+  #if canImport(Darwin)
+    address.sin_len = UInt8(MemoryLayout<sockaddr_in>.size)
+  #endif
+  address.sin_family = sa_family_t(AF_INET)
+  address.sin_port = in_port_t(port).bigEndian
+  address.sin_addr = in_addr(s_addr: UInt32(0x7f00_0001).bigEndian)
+  let bound = withUnsafePointer(to: &address) {
+    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+      bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+    }
+  }
+  guard bound == 0 else {
+    let code = lastErrno
+    close(fd)
+    throw FixtureServerError(operation: "bind(127.0.0.1:\(port))", code: code)
+  }
+  // Hundreds of clients may connect in one burst before the accept thread runs: keep them all queued.
+  guard listen(fd, 1024) == 0, makeNonBlocking(fd) else {
+    let code = lastErrno
+    close(fd)
+    throw FixtureServerError(operation: "listen()", code: code)
+  }
+
+  var boundAddress = sockaddr_in()
+  var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+  let named = withUnsafeMutablePointer(to: &boundAddress) {
+    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+  }
+  guard named == 0 else {
+    let code = lastErrno
+    close(fd)
+    throw FixtureServerError(operation: "getsockname()", code: code)
+  }
+  return (fd, Int(UInt16(bigEndian: boundAddress.sin_port)))
+}
+
+/// Calls `poll` until it returns for a reason other than a signal; `timeout` is in milliseconds, -1 for none.
+func pollRetrying(_ fds: inout [pollfd], timeout: Int32) -> Int32 {
+  while true {
+    let result = fds.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), timeout) }
+    if result >= 0 || errno != EINTR { return result }
+  }
+}
+
+/// Milliseconds from now until `deadline`, rounded up, as `poll` wants them: -1 waits forever.
+func pollTimeout(until deadline: ContinuousClock.Instant?) -> Int32 {
+  guard let deadline else { return -1 }
+  let remaining = deadline - .now
+  if remaining <= .zero { return 0 }
+  let (seconds, attoseconds) = remaining.components
+  let milliseconds = seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
+  return Int32(clamping: milliseconds)
+}
+
+/// A one-shot event that threads blocked in `poll` can wait for: a pipe that turns readable when fired.
+///
+/// Nobody ever reads the pipe, so once fired it stays readable and wakes every present and future
+/// waiter. The server uses one for shutdown and one for each gate, and fires and closes each under
+/// its own lock, once.
+final class PollableSignal: Sendable {
+  /// The end to poll for `POLLIN`.
+  let readEnd: Int32
+  private let writeEnd: Int32
+
+  init() throws(FixtureServerError) {
+    var ends: [Int32] = [0, 0]
+    guard pipe(&ends) == 0 else { throw FixtureServerError(operation: "pipe()", code: lastErrno) }
+    readEnd = ends[0]
+    writeEnd = ends[1]
+    closeOnExec(readEnd)
+    closeOnExec(writeEnd)
+  }
+
+  /// Wakes every thread polling `readEnd`, now and from now on.
+  func fire() {
+    var byte: UInt8 = 1
+    _ = write(writeEnd, &byte, 1)
+  }
+
+  /// Closes the pipe; call it only once no thread polls it any more.
+  func close() {
+    closeDescriptor(readEnd)
+    closeDescriptor(writeEnd)
+  }
+}
+
+/// `close(2)` under a name that does not clash with the methods called `close`.
+@discardableResult
+func closeDescriptor(_ fd: Int32) -> Int32 {
+  close(fd)
+}
+
+/// A joinable POSIX thread: the server joins every thread it starts, so shutdown leaves none behind.
+struct NativeThread {
+  fileprivate let handle: pthread_t
+
+  /// Starts `body` on a new thread with a stack of `stackSize` bytes; `nil` if the system refused.
+  static func spawn(stackSize: Int, _ body: @escaping @Sendable () -> Void) -> NativeThread? {
+    var attributes = pthread_attr_t()
+    pthread_attr_init(&attributes)
+    defer { pthread_attr_destroy(&attributes) }
+    pthread_attr_setstacksize(&attributes, stackSize)
+    let context = Unmanaged.passRetained(ThreadContext(body)).toOpaque()
+    #if canImport(Darwin)
+      var handle: pthread_t?
+      let result = pthread_create(&handle, &attributes, { runThreadContext($0) }, context)
+      guard result == 0, let handle else {
+        Unmanaged<ThreadContext>.fromOpaque(context).release()
+        return nil
+      }
+      return NativeThread(handle: handle)
+    #else
+      var handle = pthread_t()
+      let result = pthread_create(&handle, &attributes, { runThreadContext($0) }, context)
+      guard result == 0 else {
+        Unmanaged<ThreadContext>.fromOpaque(context).release()
+        return nil
+      }
+      return NativeThread(handle: handle)
+    #endif
+  }
+
+  /// Waits for the thread to end and frees what it held.
+  func join() {
+    _ = pthread_join(handle, nil)
+  }
+}
+
+/// The closure a new thread runs, boxed so it can pass through pthread's `void *` argument.
+private final class ThreadContext {
+  let body: @Sendable () -> Void
+  init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+}
+
+/// The entry point of every thread the server starts: unboxes and runs its closure.
+private func runThreadContext(_ raw: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+  guard let raw else { return nil }
+  Unmanaged<ThreadContext>.fromOpaque(raw).takeRetainedValue().body()
+  return nil
+}

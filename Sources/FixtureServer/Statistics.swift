@@ -1,0 +1,44 @@
+extension FixtureServer {
+  /// What the server has seen: a snapshot tests read instead of a clock.
+  ///
+  /// Counts are keyed by path without the query, so `/doc/7?delay=20` counts as `/doc/7`. A request
+  /// is *started* once its head is parsed and accepted, and from then on *in flight* until it ends
+  /// one of three ways: *served* (the whole response was written, or `/drop` closed the connection),
+  /// *cancelled* (the client closed the connection first), or abandoned because the server shut down
+  /// (counted in neither). Heads the server refuses (400, 405, 413, 431, 505) count only in
+  /// `rejectedRequests`.
+  public struct Statistics: Sendable, Equatable {
+    /// Requests started since the last reset.
+    public var startedRequests = 0
+    /// Requests started since the last reset, by path.
+    public var startedByPath: [String: Int] = [:]
+    /// Requests served since the last reset, by path.
+    public var servedByPath: [String: Int] = [:]
+    /// The paths of requests the client abandoned before the response was complete, in the order the
+    /// server noticed, since the last reset.
+    public var cancelledPaths: [String] = []
+    /// Request heads refused with 400, 405, 413, 431 or 505 since the last reset.
+    public var rejectedRequests = 0
+    /// Connections accepted since the last reset.
+    public var acceptedConnections = 0
+    /// Connections closed because they sat idle past `Configuration.idleTimeout`, since the last reset.
+    public var idleTimeouts = 0
+    /// Requests in flight now.
+    public var inFlight = 0
+    /// The most requests in flight at once since the last reset.
+    public var peakInFlight = 0
+    /// Connections open now.
+    public var liveConnections = 0
+    /// Threads of this server running now: the accept thread and one per connection.
+    public var liveThreads = 0
+
+    /// Requests served since the last reset, on every path.
+    public var servedRequests: Int { servedByPath.values.reduce(0, +) }
+
+    /// How many requests for `path` were served since the last reset.
+    public func served(_ path: String) -> Int { servedByPath[path, default: 0] }
+
+    /// How many requests for `path` were started since the last reset.
+    public func started(_ path: String) -> Int { startedByPath[path, default: 0] }
+  }
+}
