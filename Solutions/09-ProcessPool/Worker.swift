@@ -1,0 +1,203 @@
+import Foundation
+import WorkbookSupport
+
+/// A worker program, such as `sum-worker`, that you run once a task as a child process.
+///
+/// `run(_:)` starts `executable` with `arguments` followed by the task's input, reads the one line
+/// it prints (`n=… sum=… pid=… ppid=…`) and returns it as a `WorkerResult`. Build it:
+///
+/// - Start the child with Foundation's `Process`, its standard output on a `Pipe`.
+/// - Read that pipe to its end and wait for the child to exit without blocking the caller's
+///   thread: it belongs to Swift's small cooperative pool.
+/// - If the calling task is cancelled, kill the child and still wait for it: never leave
+///   a child running, or unreaped, behind you.
+/// - Throw `WorkerFailure` naming the input when the child exits with a status other than 0, is
+///   killed by a signal, or prints something `WorkerResult` cannot read.
+///
+/// Lesson: README.md, section "Running one child: Process and Pipe".
+public struct Worker: Sendable {
+  /// The program to run.
+  public let executable: URL
+  /// Arguments that come before the input on every run's command line.
+  public let arguments: [String]
+
+  /// A worker that runs `executable`, passing `arguments` and then the task's input.
+  public init(executable: URL, arguments: [String] = []) {
+    self.executable = executable
+    self.arguments = arguments
+  }
+
+  /// Runs the worker once, in a child process, for `input`, and returns what it printed.
+  public func run(_ input: Int) async throws -> WorkerResult {
+    // The input goes last, after the fixed arguments, as `sum-worker [options] n` expects. `Child`
+    // makes the `Process`, and its output `Pipe`, and keeps the state that cancellation shares.
+    let child = Child(executable: executable, arguments: arguments + [String(input)])
+    // `Child.run()` launches and waits on a thread of its own: see there why.
+    // The cancellation handler runs at once, on whatever thread cancels the task; it only kills the
+    // child. The child's thread still sees it exit and resumes the continuation, so the run waits
+    // for the child, killed or not, before it returns: no zombie and no orphan.
+    let output = try await withTaskCancellationHandler {
+      try await child.run()
+    } onCancel: {
+      child.cancel()
+    }
+    // A child that this cancellation killed died of SIGKILL: that is a cancellation, not a
+    // failure of the task, so look at cancellation first. Then a signal, then the exit status:
+    // a child killed by a signal has no exit status, and `terminationStatus` holds the signal.
+    try Task.checkCancellation()
+    let (reason, status) = child.termination
+    if reason == .uncaughtSignal {
+      throw WorkerFailure(input: input, reason: .killed(signal: status))
+    }
+    if status != 0 {
+      throw WorkerFailure(input: input, reason: .exited(status: status))
+    }
+    guard let result = WorkerResult(input: input, output: output) else {
+      throw WorkerFailure(input: input, reason: .unreadableOutput(output))
+    }
+    return result
+  }
+}
+
+/// What the worker printed for one input: the sum, and which process computed it.
+public struct WorkerResult: Sendable, Hashable {
+  /// The task's input, n.
+  public let input: Int
+  /// The sum of i * i for every i in 0..<n; it outgrows `Int` once n passes about 3 025 000.
+  public let sum: UInt128
+  /// The process ID of the child that did the work.
+  public let processID: Int32
+  /// The process ID of that child's parent: your program, if the pool started it.
+  public let parentProcessID: Int32
+
+  /// A result with these fields.
+  public init(input: Int, sum: UInt128, processID: Int32, parentProcessID: Int32) {
+    self.input = input
+    self.sum = sum
+    self.processID = processID
+    self.parentProcessID = parentProcessID
+  }
+
+  /// Reads the worker's output, `n=… sum=… pid=… ppid=…`; `nil` unless it is well formed and about `input`.
+  public init?(input: Int, output: String) {
+    var fields: [Substring: Substring] = [:]
+    for field in output.split(whereSeparator: \.isWhitespace) {
+      let parts = field.split(separator: "=", maxSplits: 1)
+      guard parts.count == 2 else { return nil }
+      fields[parts[0]] = parts[1]
+    }
+    guard fields.count == 4,
+      let n = fields["n"].flatMap({ Int($0) }), n == input,
+      let sum = fields["sum"].flatMap({ UInt128($0) }),
+      let processID = fields["pid"].flatMap({ Int32($0) }),
+      let parentProcessID = fields["ppid"].flatMap({ Int32($0) })
+    else { return nil }
+    self.init(input: n, sum: sum, processID: processID, parentProcessID: parentProcessID)
+  }
+}
+
+/// The error for a task whose child process failed: it names the task's input and what went wrong.
+public struct WorkerFailure: Error, Hashable, CustomStringConvertible {
+  /// How a child failed.
+  public enum Reason: Sendable, Hashable {
+    /// The child exited with a status other than 0.
+    case exited(status: Int32)
+    /// The child was killed by a signal, such as SIGKILL (9) from the kernel's out-of-memory killer.
+    case killed(signal: Int32)
+    /// The child exited with status 0 but printed something that is not a result for its input.
+    case unreadableOutput(String)
+  }
+
+  /// The input of the task that failed.
+  public let input: Int
+  /// What went wrong.
+  public let reason: Reason
+
+  /// A failure of the task for `input`.
+  public init(input: Int, reason: Reason) {
+    self.input = input
+    self.reason = reason
+  }
+
+  public var description: String {
+    switch reason {
+    case .exited(let status): "the worker for input \(input) exited with status \(status)"
+    case .killed(let signal): "the worker for input \(input) was killed by signal \(signal)"
+    case .unreadableOutput(let output): "the worker for input \(input) printed \(output.debugDescription)"
+    }
+  }
+}
+
+// MARK: - The child process
+
+/// One child process: launched on a thread of its own, cancellable from any thread.
+// `@unchecked Sendable`: `isCancelled`, `isLaunched` and the launch are guarded by `lock`; the
+// child's thread uses `process` after the launch, and `cancel()` only under `lock`. (`NSLock`
+// rather than `Mutex`: the Thread Sanitizer sees it, and would report a race under a `Mutex`.)
+private final class Child: @unchecked Sendable {
+  private let process = Process()
+  private let lock = NSLock()
+  private var isCancelled = false
+  private var isLaunched = false
+
+  init(executable: URL, arguments: [String]) {
+    process.executableURL = executable
+    process.arguments = arguments
+  }
+
+  /// How the child ended; read it only after `run()` has returned.
+  var termination: (Process.TerminationReason, Int32) {
+    (process.terminationReason, process.terminationStatus)
+  }
+
+  /// Launches the child, unless already cancelled, and returns its output once it has exited.
+  func run() async throws -> String {
+    try await withCheckedThrowingContinuation { continuation in
+      // Reading the pipe blocks until the child closes it, and `waitUntilExit()` blocks until it
+      // has been reaped: that is a thread's whole life, so give it a thread of its own. Blocking
+      // a thread of the cooperative pool instead would stall unrelated tasks.
+      let thread = Thread {
+        let output: Pipe
+        do {
+          output = try self.launch()
+        } catch {
+          continuation.resume(throwing: error)
+          return
+        }
+        // Read to the end before waiting for the exit: a child whose output fills the pipe's
+        // buffer blocks until someone reads it, and would never exit.
+        let data = (try? output.fileHandleForReading.readToEnd()) ?? Data()
+        self.process.waitUntilExit()
+        continuation.resume(returning: String(decoding: data, as: UTF8.self))
+      }
+      thread.start()
+    }
+  }
+
+  /// Starts the process with its output on a new pipe; throws `CancellationError` if already cancelled.
+  private func launch() throws -> Pipe {
+    lock.lock()
+    defer { lock.unlock() }
+    // `cancel()` takes the same lock, so either it sees a launched child to kill, or the launch
+    // sees the cancellation and never starts one.
+    guard !isCancelled else { throw CancellationError() }
+    let output = Pipe()
+    process.standardOutput = output
+    try process.run()
+    isLaunched = true
+    return output
+  }
+
+  /// Kills the child if it is running, or keeps it from ever starting.
+  func cancel() {
+    lock.lock()
+    defer { lock.unlock() }
+    isCancelled = true
+    // SIGKILL, not `terminate()`'s SIGTERM: a child inherits the signal mask of the thread that
+    // started it, and Swift's concurrency threads block SIGTERM, so the child would never see
+    // it. Nothing blocks SIGKILL. The child's thread then sees the pipe close and the exit.
+    if isLaunched && process.isRunning {
+      kill(process.processIdentifier, SIGKILL)
+    }
+  }
+}
