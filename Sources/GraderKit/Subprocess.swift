@@ -110,7 +110,21 @@ struct Subprocess {
     posix_spawn_file_actions_adddup2(&actions, fd, 1)
     posix_spawn_file_actions_adddup2(&actions, fd, 2)
     // Process group 0 means "a new group whose id is the child's pid".
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+    // A child starts as a fresh process would from a shell: no blocked signals (Dispatch's
+    // threads block most of them, and a mask survives exec), and the signals the grader
+    // ignores for itself (Ctrl-C, SIGTERM) or a runtime may have ignored (SIGPIPE) at their
+    // default actions.
+    var emptyMask = sigset_t()
+    sigemptyset(&emptyMask)
+    var defaults = sigset_t()
+    sigemptyset(&defaults)
+    for signalNumber in [SIGINT, SIGTERM, SIGPIPE, SIGQUIT, SIGHUP] {
+      sigaddset(&defaults, signalNumber)
+    }
+    posix_spawnattr_setsigmask(&attributes, &emptyMask)
+    posix_spawnattr_setsigdefault(&attributes, &defaults)
+    posix_spawnattr_setflags(
+      &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
     posix_spawnattr_setpgroup(&attributes, 0)
 
     var merged = ProcessInfo.processInfo.environment

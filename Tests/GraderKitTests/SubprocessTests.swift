@@ -52,7 +52,18 @@ struct SubprocessTests {
     #expect(outcome.output.hasSuffix("THE-END\n"))
   }
 
-  @Test("a children left behind by a child that exits are killed with its group")
+  @Test("a child starts with no blocked signals and SIGTERM at its default, even from a Dispatch thread")
+  func signalsStartClean() async throws {
+    let outcome = try await Task.detached {
+      try Subprocess(
+        executable: "/bin/sh", arguments: ["-c", "grep -E '^Sig(Blk|Ign)' /proc/self/status; kill -TERM $$"]
+      ).run()
+    }.value
+    #expect(outcome.termination == .signalled(SIGTERM), "\(outcome.output)")
+    #expect(outcome.output.contains("SigBlk:\t0000000000000000"), "\(outcome.output)")
+  }
+
+  @Test("children left behind by a child that exits are killed with its group")
   func leftoversAreKilled() throws {
     let pidFile = FileManager.default.temporaryDirectory.appendingPathComponent("leftover-\(UUID()).pid")
     defer { try? FileManager.default.removeItem(at: pidFile) }
