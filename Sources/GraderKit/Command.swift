@@ -37,6 +37,8 @@ public struct Command: Equatable, Sendable {
   public var csvFile: String?
   public var gradescopeFile: String?
   public var junitFile: String?
+  /// Build with ThreadSanitizer and flag chapters whose tests pass but race (`--races`).
+  public var detectsRaces = false
   /// Answer yes to `reset`'s question.
   public var assumesYes = false
 
@@ -67,6 +69,8 @@ public struct Command: Equatable, Sendable {
       --timeout SECS  How long one chapter's tests may run before they are stopped (default 120).
       --jobs N        How many chapters' tests run at once (default 2).
       --seed N        Replay the random inputs of an earlier run.
+      --races         Build with ThreadSanitizer (in a build folder of its own) and give a
+                      chapter whose tests pass but race the status "data race".
       --repeat N      Flake audit: run the tests N times on one build, each run with new random
                       inputs, and list every test that ever failed (with the seeds to replay).
       --hog           With --repeat: keep every core busy with a spinning process meanwhile.
@@ -146,6 +150,7 @@ public struct Command: Equatable, Sendable {
       case "--gradescope": gradescopeFile = try value(of: argument)
       case "--junit": junitFile = try value(of: argument)
       case "--yes", "-y": assumesYes = true
+      case "--races": detectsRaces = true
       case "watch" where action == .grade(chapter: nil): action = .watch
       case "compare", "hint", "reset":
         guard action == .grade(chapter: nil) else {
@@ -183,5 +188,6 @@ public struct Command: Equatable, Sendable {
     if let timeout { grader.deadline = timeout }
     if let jobs { grader.jobs = jobs }
     if let seed { grader.seed = seed }
+    grader.detectsRaces = detectsRaces
   }
 }

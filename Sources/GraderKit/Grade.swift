@@ -63,6 +63,8 @@ public struct ChapterResult: Codable, Sendable {
     case noTests = "no tests"
     /// The chapter's folder, or its tests' folder, is not there.
     case missing
+    /// The tests passed, but ThreadSanitizer saw a data race while they ran (`--races`).
+    case dataRace = "data race"
   }
 
   /// A test that did not pass, and where it says why.
@@ -94,6 +96,8 @@ public struct ChapterResult: Codable, Sendable {
   public var tests: [TestOutcome]
   /// What the suite printed (first and last 64 KiB), for a crash or a deadline.
   public var output: String?
+  /// The races ThreadSanitizer reported, one line each (`--races` only).
+  public var races: [String]? = nil
   /// The chapter's weight: what passing every test earns.
   public var maxScore: Int
   /// The share of `maxScore` its passing tests earn.

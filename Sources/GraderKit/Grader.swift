@@ -15,21 +15,30 @@ public struct Grader: Sendable {
   public var seed = UInt64.random(in: 1...999_999)
   /// The build folder; `.build` for the exercises, as `swift test` uses, so both share work.
   public var scratchPath: URL
-  /// Extra flags for `swift build`, such as `--sanitize=thread`.
-  public var buildFlags: [String] = []
+  /// Whether to build with ThreadSanitizer and flag chapters whose tests race (`--races`).
+  public var detectsRaces = false {
+    didSet { scratchPath = Self.scratchPath(of: workbook, sources: sources, detectsRaces: detectsRaces) }
+  }
   /// Where progress goes: standard error, so that standard output stays clean for `--format json`.
   public var log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
 
   public init(workbook: Workbook, sources: Sources) {
     self.workbook = workbook
     self.sources = sources
-    scratchPath = workbook.root.appendingPathComponent(sources == .exercises ? ".build" : ".build-solutions")
+    scratchPath = Self.scratchPath(of: workbook, sources: sources, detectsRaces: false)
+  }
+
+  /// `.build` for the exercises, as `swift test` uses; a folder of its own for every other build.
+  private static func scratchPath(of workbook: Workbook, sources: Sources, detectsRaces: Bool) -> URL {
+    let name = sources == .exercises ? ".build" : ".build-solutions"
+    return workbook.root.appendingPathComponent(detectsRaces ? name + "-races" : name)
   }
 
   /// Builds the tests, leaving out the chapters that do not compile.
   public func build() throws -> Build {
     try Builder(
-      workbook: workbook, sources: sources, scratchPath: scratchPath, flags: buildFlags, log: log
+      workbook: workbook, sources: sources, scratchPath: scratchPath,
+      flags: detectsRaces ? ["--sanitize=thread"] : [], log: log
     ).build()
   }
 
@@ -78,13 +87,15 @@ public struct Grader: Sendable {
   private func suiteRunner(for build: Build, seed: UInt64) -> SuiteRunner {
     let eventsFolder = scratchPath.appendingPathComponent("grader-events")
     try? FileManager.default.createDirectory(at: eventsFolder, withIntermediateDirectories: true)
-    return SuiteRunner(
+    var runner = SuiteRunner(
       workbook: workbook, testBinary: build.testBinary, eventsFolder: eventsFolder, seed: seed,
       // A tooling suite keeps its own deadline: `--timeout` is for chapters.
       deadline: { chapter in
         chapter.number == Chapter.toolingNumber
-          ? chapter.deadline! : deadline ?? chapter.deadline ?? Self.defaultDeadline
+          ? chapter.deadline ?? Self.defaultDeadline : deadline ?? chapter.deadline ?? Self.defaultDeadline
       })
+    runner.detectsRaces = detectsRaces
+    return runner
   }
 
   /// The folder a chapter needs and lacks, relative to the workbook, if any.

@@ -51,6 +51,10 @@ public struct Report {
         lines += message.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }
       }
       lines += failureLines(chapter)
+      if let races = chapter.races, !races.isEmpty, chapter.status != .dataRace {
+        lines.append("  ThreadSanitizer also saw \(races.count) data race(s):")
+        lines += races.prefix(isDetailed ? 10 : 2).map { "    " + $0 }
+      }
       if isDetailed, let output = chapter.output, !output.isEmpty {
         lines.append("  What the suite printed last:")
         lines += output.split(separator: "\n").suffix(30).map { "  | " + $0 }

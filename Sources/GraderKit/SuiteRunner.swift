@@ -10,11 +10,19 @@ struct SuiteRunner {
   let eventsFolder: URL
   let seed: UInt64
   let deadline: @Sendable (Chapter) -> Duration
+  /// Whether the test binary is built with ThreadSanitizer, whose reports to collect.
+  var detectsRaces = false
 
   func run(_ chapter: Chapter) -> ChapterResult {
     let deadline = deadline(chapter)
     let events = eventsFolder.appendingPathComponent("\(chapter.folder).jsonl")
     try? FileManager.default.removeItem(at: events)
+    let raceLog = eventsFolder.appendingPathComponent("tsan-\(chapter.folder)").path
+    var environment = ["WORKBOOK_SEED": String(seed), "NO_COLOR": "1"]
+    if detectsRaces {
+      _ = RaceReport.collect(logPrefix: raceLog)
+      environment.merge(RaceReport.environment(logPrefix: raceLog)) { _, new in new }
+    }
     let outcome: Subprocess.Outcome
     do {
       outcome = try Subprocess(
@@ -23,14 +31,25 @@ struct SuiteRunner {
           "--testing-library", "swift-testing", "--filter", chapter.testFilter,
           "--experimental-event-stream-output", events.path,
         ],
-        environment: ["WORKBOOK_SEED": String(seed), "NO_COLOR": "1"],
+        environment: environment,
         deadline: deadline
       ).run()
     } catch {
       return result(for: chapter, status: .crashed, message: "\(error)")
     }
     let run = SuiteRun(jsonLines: (try? Data(contentsOf: events)) ?? Data())
-    return result(for: chapter, run: run, outcome: outcome, deadline: deadline)
+    var result = result(for: chapter, run: run, outcome: outcome, deadline: deadline)
+    if detectsRaces {
+      let races = RaceReport.collect(logPrefix: raceLog).map(\.oneLine)
+      result.races = races
+      if !races.isEmpty && result.status == .passed {
+        result.status = .dataRace
+        result.message =
+          "the tests pass, but ThreadSanitizer saw \(races.count) data race(s):\n"
+          + races.prefix(5).joined(separator: "\n")
+      }
+    }
+    return result
   }
 
   /// A result for a chapter whose suite did not run, such as one that does not compile.
