@@ -34,7 +34,7 @@ public struct Submission: Sendable {
     return try names.compactMap { name in
       let url = folder.appendingPathComponent(name)
       var isSubfolder: ObjCBool = false
-      FileManager.default.fileExists(atPath: url.path, isDirectory: &isSubfolder)
+      _ = FileManager.default.fileExists(atPath: url.path, isDirectory: &isSubfolder)
       return isSubfolder.boolValue ? try Submission(folder: url) : nil
     }
   }

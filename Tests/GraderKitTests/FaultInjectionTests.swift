@@ -174,7 +174,7 @@ struct FaultInjectionTests {
         if index == 0 {
           let output = (try? Subprocess(executable: "/bin/sh", arguments: ["-c", "echo quick"]).run())?.output
           quickOutput.withLock { $0 = output ?? "(could not start)" }
-          FileManager.default.createFile(atPath: release.path, contents: nil)
+          _ = FileManager.default.createFile(atPath: release.path, contents: nil)
         } else {
           let wait = "while [ ! -e '\(release.path)' ]; do sleep 0.01; done"
           _ = try? Subprocess(executable: "/bin/sh", arguments: ["-c", wait], deadline: Liveness.deadline)

@@ -58,7 +58,7 @@ struct ThreadsTests {
 
     try runWorkers(count: count) { index in
       let met = rendezvous.arrive()
-      runs.withLock { $0[index, default: []].append(met ? UInt(pthread_self()) : 0) }
+      runs.withLock { $0[index, default: []].append(met ? currentThread() : 0) }
     }
 
     let recorded = runs.withLock { $0 }
@@ -68,7 +68,7 @@ struct ThreadsTests {
     let threads = recorded.values.flatMap { $0 }
     #expect(!threads.contains(0), "the \(count) workers never all ran at the same time")
     #expect(Set(threads).count == count, "workers shared a thread")
-    #expect(!threads.contains(UInt(pthread_self())), "a worker ran on the caller's thread")
+    #expect(!threads.contains(currentThread()), "a worker ran on the caller's thread")
   }
 
   @Test("runWorkers(count:) returns only after the last worker has finished")

@@ -1,0 +1,69 @@
+import WorkbookSupport
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// A variable with a separate value for every thread, like Python's `threading.local()`.
+///
+/// Build it on POSIX thread-specific data. `init()` creates a `pthread_key_t` with a destructor;
+/// `value` reads and writes the calling thread's slot for that key. Each slot holds a retained
+/// box around the value, so the value lives exactly as long as the slot points at it: replacing
+/// or clearing the value releases the old one at once, and when a thread ends, the destructor
+/// releases whatever that thread still holds. Dropping the `ThreadLocal` releases the value of
+/// the thread that drops it and deletes the key; values other threads still hold are leaked, so
+/// keep a `ThreadLocal` for as long as threads use it (a `static let` is the usual home).
+///
+///     let requestID = try ThreadLocal<Int>()
+///     requestID.value = 7      // only this thread sees 7
+///     requestID.value          // 7 here, nil on every other thread
+///
+/// Lesson: README.md, section "A key per variable: thread-specific data".
+// `@unchecked Sendable`: the only stored property is the key, which never changes; every value
+// lives in the slot of the thread that stored it and never leaves that thread, so no value is
+// ever shared, whatever `Value` is.
+public final class ThreadLocal<Value>: @unchecked Sendable {
+  /// The box a slot points at: a class, so `Unmanaged` can keep it alive without Swift's help.
+  private final class Box {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+  }
+
+  private let key: pthread_key_t
+
+  /// A new thread-local variable, `nil` on every thread until a thread stores a value.
+  ///
+  /// Throws `ThreadLocalError.keyCreationFailed` when the process has run out of keys.
+  public init() throws {
+    // TODO: create the key with `pthread_key_create`, passing a destructor that releases the
+    // box a slot points at, and store it in `key`. Throw `ThreadLocalError.keyCreationFailed`
+    // if the C library says no.
+    throw WorkbookError.notImplemented
+  }
+
+  deinit {
+    // TODO: release the value the calling thread still holds, then delete the key.
+  }
+
+  /// The calling thread's value, or `nil` if this thread has not stored one.
+  ///
+  /// Storing a value, or `nil`, releases the value this thread stored before.
+  public var value: Value? {
+    get {
+      // TODO: read this thread's slot with `pthread_getspecific` and unwrap the box it points at.
+      nil
+    }
+    set {
+      // TODO: point this thread's slot at a retained box around `newValue` (or at nothing for
+      // `nil`) with `pthread_setspecific`, and release the box it pointed at before.
+    }
+  }
+}
+
+/// Why a `ThreadLocal` could not be made.
+public enum ThreadLocalError: Error, Equatable {
+  /// `pthread_key_create` failed with this error number; `EAGAIN` means the process has no keys left.
+  case keyCreationFailed(errno: Int32)
+}
