@@ -1,0 +1,20 @@
+import Foundation
+import WorkbookSupport
+
+/// Fetches every URL with at most `limit` fetches in flight, and returns the pages in the order
+/// of `urls`.
+///
+/// `fetchAll(_:using:)` starts every fetch at once: a thousand URLs would open a thousand
+/// connections. Build a sliding window instead: start the fetches of the first `limit` URLs,
+/// then the next URL's each time a fetch finishes, until none is left. Fetches start in the
+/// order of `urls`. As in `fetchAll(_:using:)`, the first failure is thrown and cancels the
+/// fetches in flight, and no fetch starts after it; cancelling the task that called this
+/// function does the same. A `limit` below 1 counts as 1.
+///
+/// Lesson: README.md, section "At most k at a time: a sliding window".
+public func fetchAll(_ urls: [URL], atMost limit: Int, using fetch: @escaping Fetch) async throws -> [Page] {
+  // TODO: in a throwing task group, add the child tasks of the first `limit` URLs only.
+  // TODO: each time a child finishes, keep its page and add the child of the next URL, unless
+  // the task is cancelled; make sure a cancelled call throws instead of returning fewer pages.
+  throw WorkbookError.notImplemented
+}

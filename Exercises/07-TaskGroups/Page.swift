@@ -1,0 +1,74 @@
+import Foundation
+
+#if canImport(FoundationNetworking)
+  import FoundationNetworking
+#endif
+
+// GIVEN: this file is part of the chapter, not of the exercise. You don't need to change it.
+// It is the Swift stand-in for JavaScript's `fetch(url).then(checkOk)`: an async GET that
+// suspends its task, never a thread, and that stops its request when the task is cancelled.
+
+/// One page a server answered with: the URL asked for, the status code and the body.
+public struct Page: Sendable, Equatable {
+  /// The URL that was fetched.
+  public var url: URL
+  /// The HTTP status code, like 200.
+  public var status: Int
+  /// The bytes of the body; empty when there is none.
+  public var body: Data
+
+  /// A page of `url` answered with `status` and `body`.
+  public init(url: URL, status: Int, body: Data) {
+    self.url = url
+    self.status = status
+    self.body = body
+  }
+}
+
+/// The error `fetchPage(_:in:)` throws when a server answers with a status of 400 or more.
+///
+/// JavaScript's `fetch` resolves even for a 500; code that wants `Promise.all` to reject on
+/// one checks `response.ok` and throws. This is that check's error, with what it saw.
+public struct HTTPStatusError: Error, Sendable, Equatable, CustomStringConvertible {
+  /// The URL that answered with the error.
+  public var url: URL
+  /// The status it answered with, 400 or more.
+  public var status: Int
+
+  /// The error for `url` answering with `status`.
+  public init(url: URL, status: Int) {
+    self.url = url
+    self.status = status
+  }
+
+  public var description: String { "\(url) answered with status \(status)" }
+}
+
+/// How this chapter's functions fetch one URL.
+///
+/// Pass `{ try await fetchPage($0, in: session) }`, or any closure of the same shape: the tests
+/// pass one that watches each fetch on its way through.
+public typealias Fetch = @Sendable (URL) async throws -> Page
+
+/// Fetches `url` with a GET in `session`, suspending the calling task until the page is in.
+///
+/// Throws `HTTPStatusError` for a status of 400 or more, and `CancellationError` when the task
+/// was cancelled: cancelling stops the request, and the server sees its client hang up.
+///
+///     let session = URLSession(configuration: .ephemeral)
+///     let page = try await fetchPage(url, in: session)
+///     print(page.status, page.body.count)
+public func fetchPage(_ url: URL, in session: URLSession = .shared) async throws -> Page {
+  let body: Data
+  let response: URLResponse
+  do {
+    (body, response) = try await session.data(for: URLRequest(url: url))
+  } catch {
+    // URLSession reports a cancelled request as a `URLError`; callers check for the Swift one.
+    try Task.checkCancellation()
+    throw error
+  }
+  let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+  guard status < 400 else { throw HTTPStatusError(url: url, status: status) }
+  return Page(url: url, status: status, body: body)
+}

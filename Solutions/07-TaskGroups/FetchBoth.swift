@@ -1,0 +1,19 @@
+import Foundation
+
+/// Fetches two pages at the same time and returns them in argument order, like JavaScript's
+/// `await Promise.all([fetch(first), fetch(second)])`.
+///
+/// The body below awaits the first page before it even asks for the second, so the two
+/// requests run one after the other, like two `await`s in a row in JavaScript. Make them run at
+/// the same time with `async let`: both requests must be in flight at once, and the answer is
+/// still `(first page, second page)`, whichever the server finishes first.
+///
+/// Lesson: README.md, section "A fixed fan-out: async let".
+public func fetchBoth(_ first: URL, _ second: URL, using fetch: Fetch) async throws -> (Page, Page) {
+  // Each `async let` starts a child task at once and only its `await` waits for it, so both
+  // requests are in flight before either answer is needed. The tuple keeps argument order,
+  // whichever child finishes first.
+  async let firstPage = fetch(first)
+  async let secondPage = fetch(second)
+  return try await (firstPage, secondPage)
+}
