@@ -1,0 +1,35 @@
+import Foundation
+
+/// The futures you give it, in the order they complete: Python's `as_completed`.
+///
+/// Iterate over it to handle each result as soon as it is in, whatever the order you submitted
+/// the work in:
+///
+///     for future in CompletionOrder(futures) {
+///       print(try future.result())   // never blocks: the future is already done
+///     }
+///
+/// `next()` blocks until one more future is done and returns it; it returns every future you
+/// gave it exactly once, and `nil` once it has returned them all. Futures that are already done
+/// when you make it come first.
+///
+/// Lesson: README.md, section "Results in completion order".
+// TODO: keep the promise of `@unchecked Sendable`: the state you add is read and written only
+// while one `NSCondition` is locked (the futures call back from the pool's threads).
+public final class CompletionOrder<Value: Sendable>: Sequence, IteratorProtocol, @unchecked Sendable {
+  // TODO: the state: the futures that are done but not yet returned, in the order they
+  // completed; how many futures `next()` has still to return; the condition that guards them.
+
+  /// An iteration over `futures` in the order they complete.
+  public init(_ futures: [Future<Value>]) {
+    // TODO: count the futures, then ask each one to tell you when it is done (`whenDone`): the
+    // callback puts the future on the list of finished ones and wakes `next()`.
+  }
+
+  /// Blocks until one more future is done and returns it; `nil` once every future has been returned.
+  public func next() -> Future<Value>? {
+    // TODO: return nil if every future has been returned; otherwise wait on the condition until
+    // the list of finished futures isn't empty, and return the oldest one on it.
+    nil
+  }
+}

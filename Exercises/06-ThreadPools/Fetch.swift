@@ -1,0 +1,132 @@
+import Foundation
+import Synchronization
+
+#if canImport(FoundationNetworking)
+  import FoundationNetworking
+#endif
+
+// GIVEN: this file is part of the chapter, not of the exercise. You don't need to change it.
+// It is the Swift stand-in for Python's `requests.get`: a GET that blocks its thread until the
+// answer is in, so your threads can call it like the guide's threads call `requests.get`.
+
+/// What a server answered: the status code and the body.
+public struct Response: Sendable, Equatable {
+  /// The HTTP status code, like 200 or 503.
+  public var status: Int
+  /// The bytes of the body; empty when there is none.
+  public var body: Data
+
+  /// An answer with `status` and `body`.
+  public init(status: Int, body: Data) {
+    self.status = status
+    self.body = body
+  }
+}
+
+/// Why a fetch got no answer at all.
+///
+/// A status like 404 or 503 is an answer, not a `FetchError`: the server said something. These
+/// are the cases where it said nothing, like the exceptions the guide's `except` clause catches.
+public enum FetchError: Error, Sendable, Equatable, CustomStringConvertible {
+  /// Nothing listens at the URL's host and port: the connection was refused.
+  case connectionRefused
+  /// The server sent nothing for longer than the timeout, so the client hung up.
+  case timedOut
+  /// Any other failure, such as a connection closed without an answer, with its description.
+  case failed(String)
+
+  public var description: String {
+    switch self {
+    case .connectionRefused: "connection refused"
+    case .timedOut: "timed out"
+    case .failed(let reason): reason
+    }
+  }
+}
+
+/// Fetches `url` with a GET and blocks the calling thread until the answer or the error is in.
+///
+/// The request gives up with `FetchError.timedOut` once `timeout` has passed without a whole
+/// answer, and hangs up on the server. Each call uses a session of its own, like a bare
+/// `requests.get`: no connection is shared with another call, so calls from many threads never
+/// wait for each other.
+///
+///     switch fetch(url, timeout: .seconds(5)) {
+///     case .success(let response): print(response.status, response.body.count)
+///     case .failure(let error): print("no answer: \(error)")
+///     }
+public func fetch(_ url: URL, timeout: Duration) -> Result<Response, FetchError> {
+  let (whole, fraction) = timeout.components
+  let seconds = max(0, Double(whole) + Double(fraction) / 1e18)
+  // URLSession on Linux rounds its timeouts down to whole seconds (half a second becomes "at
+  // once"), so this function keeps the deadline itself and sets URLSession's own beyond it.
+  let configuration = URLSessionConfiguration.ephemeral
+  configuration.timeoutIntervalForRequest = (seconds + 2).rounded(.up)
+  let session = URLSession(configuration: configuration)
+  defer { session.finishTasksAndInvalidate() }
+  var request = URLRequest(url: url)
+  request.timeoutInterval = configuration.timeoutIntervalForRequest
+
+  // URLSession answers on a thread of its own; the semaphore hands the answer back to this one.
+  let answered = DispatchSemaphore(value: 0)
+  let outcome = Mutex<Result<Response, FetchError>>(.failure(.timedOut))
+  let task = session.dataTask(with: request) { body, response, error in
+    let result: Result<Response, FetchError>
+    if let error {
+      result = .failure(FetchError(error))
+    } else if let response = response as? HTTPURLResponse {
+      result = .success(Response(status: response.statusCode, body: body ?? Data()))
+    } else {
+      result = .failure(.failed("the answer was not HTTP"))
+    }
+    outcome.withLock { $0 = result }
+    answered.signal()
+  }
+  task.resume()
+  if answered.wait(timeout: .now() + seconds) == .timedOut {
+    // Out of time: hang up, which closes the connection, and wait for URLSession to report it.
+    task.cancel()
+    answered.wait()
+  }
+  return outcome.withLock { $0 }
+}
+
+extension FetchError {
+  /// The `FetchError` for an error URLSession reported.
+  init(_ error: any Error) {
+    switch (error as? URLError)?.code {
+    case .cannotConnectToHost?: self = .connectionRefused
+    // `fetch` cancels a task only when its deadline has passed.
+    case .timedOut?, .cancelled?: self = .timedOut
+    default: self = .failed(error.localizedDescription)
+    }
+  }
+}
+
+/// What the pooled fetcher reports for one URL: the guide's `{"url", "status", "time"}` dictionary.
+public struct FetchReport: Sendable, Equatable {
+  /// The URL fetched.
+  public var url: URL
+  /// The status the server answered with, or why no answer came: the guide's `"status"` or `"error"`.
+  public var outcome: Result<Int, FetchError>
+  /// How long the fetch took, answered or not.
+  public var elapsed: Duration
+
+  /// A report that `url` gave `outcome` after `elapsed`.
+  public init(url: URL, outcome: Result<Int, FetchError>, elapsed: Duration) {
+    self.url = url
+    self.outcome = outcome
+    self.elapsed = elapsed
+  }
+}
+
+/// Fetches `url`, times it, and reports the status or the error: the guide's `fetch_url` of its pool example.
+///
+/// It never throws: like the guide's version, it turns every failure into a report, so a task that
+/// runs it always completes its future with a value.
+public func fetchReport(for url: URL, timeout: Duration) -> FetchReport {
+  let clock = ContinuousClock()
+  let start = clock.now
+  let outcome = fetch(url, timeout: timeout).map(\.status)
+  return FetchReport(url: url, outcome: outcome, elapsed: start.duration(to: clock.now))
+}
