@@ -1,4 +1,5 @@
 import Foundation
+import WorkbookSupport
 
 // GIVEN: these are the types the scraper records. You don't need to change this file.
 

@@ -1,4 +1,5 @@
 import Foundation
+import WorkbookSupport
 
 /// The futures you give it, in the order they complete: Python's `as_completed`.
 ///

@@ -1,13 +1,9 @@
 import Foundation
-import Synchronization
-
-#if canImport(FoundationNetworking)
-  import FoundationNetworking
-#endif
+import WorkbookSupport
 
 // GIVEN: this file is part of the chapter, not of the exercise. You don't need to change it.
-// It is the Swift stand-in for Python's `requests.get(url).text`: a GET that blocks its thread
-// until the answer is in, so the fetcher threads can call it like the guide's threads do.
+// `fetchText(from:timeout:)` is the Swift stand-in for Python's `requests.get(url).text`, built on
+// the blocking `fetch(_:timeout:)` that every fetching chapter shares (WorkbookSupport).
 
 /// A document the pipeline fetched: the URL it came from and its text.
 public struct Document: Sendable, Equatable {
@@ -39,31 +35,15 @@ public struct HTTPStatusError: Error, Sendable, Equatable, CustomStringConvertib
   public var description: String { "\(url) answered with status \(status)" }
 }
 
-/// Fetches the text at `url` with a GET in `session`, blocking the calling thread until it is in.
+/// Fetches the text at `url` with a GET, blocking the calling thread until it is in.
 ///
-/// Throws `HTTPStatusError` for a status of 400 or more, and URLSession's error when no answer
-/// came. Only the calling thread waits: many threads can fetch at once.
+/// Throws `HTTPStatusError` for a status of 400 or more, and `FetchError` when no answer came
+/// within `timeout`. Only the calling thread waits: many threads can fetch at once.
 ///
 ///     let text = try fetchText(from: url)
-public func fetchText(from url: URL, in session: URLSession = .shared) throws -> String {
-  // URLSession answers on a thread of its own; the semaphore hands the answer back to this one.
-  let answered = DispatchSemaphore(value: 0)
-  let outcome = Mutex<Result<String, any Error>?>(nil)
-  let task = session.dataTask(with: URLRequest(url: url)) { body, response, error in
-    let result: Result<String, any Error>
-    if let error {
-      result = .failure(error)
-    } else {
-      let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-      result =
-        status < 400
-        ? .success(String(decoding: body ?? Data(), as: UTF8.self))
-        : .failure(HTTPStatusError(url: url, status: status))
-    }
-    outcome.withLock { $0 = result }
-    answered.signal()
-  }
-  task.resume()
-  answered.wait()
-  return try outcome.withLock { $0 }?.get() ?? ""
+public func fetchText(from url: URL, timeout: Duration = .seconds(30)) throws -> String {
+  // `fetch(_:timeout:)` is the blocking GET every fetching chapter shares (WorkbookSupport).
+  let response = try fetch(url, timeout: timeout).get()
+  guard response.status < 400 else { throw HTTPStatusError(url: url, status: response.status) }
+  return String(decoding: response.body, as: UTF8.self)
 }

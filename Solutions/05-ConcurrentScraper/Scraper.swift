@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import WorkbookSupport
 
 /// Fetches one URL and times it: the guide's `fetch_url`, without the shared dictionary.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import WorkbookSupport
 
 /// A value that some thread will produce later, like Python's `concurrent.futures.Future`.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import WorkbookSupport
 
 /// A fixed set of worker threads that run the closures you submit, like Python's `ThreadPoolExecutor`.
 ///

@@ -74,3 +74,17 @@ public final class BackgroundCall<Value: Sendable>: @unchecked Sendable {
     }
   }
 }
+
+extension BackgroundCall {
+  /// The call's result once it has returned or thrown, awaited without blocking a thread of the
+  /// cooperative pool; `nil` if it was still running at the deadline.
+  ///
+  /// A blocking wait in an async test holds one of the pool's few threads (one a core), and the
+  /// other tests of the suite and URLSession's own callbacks may need it meanwhile.
+  public func outcome(deadline: Duration = Liveness.deadline) async -> Result<Value, any Error>? {
+    await withCheckedContinuation { continuation in
+      let waiter = Thread { continuation.resume(returning: self.result(deadline: deadline)) }
+      waiter.start()
+    }
+  }
+}

@@ -3,6 +3,7 @@ import FixtureServer
 import Foundation
 import Synchronization
 import Testing
+import WorkbookSupport
 import WorkbookTestSupport
 
 #if canImport(FoundationNetworking)
@@ -230,10 +231,9 @@ struct CapstoneTests {
     let count = fetchers + random.int(in: 2...5)
     let paths = random.documentPaths(count)
     try await FixtureServer.withRunning(.init(seed: random.next())) { server in
-      let browser = Browser()
       let urls = paths.enumerated().map { index, path in server.url(for: "\(path)?gate=g\(index)") }
       let census = ThreadCensus()
-      let pool = FetchPool(fetchers: fetchers, census: census, fetch: settled(browser.fetch, on: server))
+      let pool = FetchPool(fetchers: fetchers, census: census, fetch: settled(chapterFetch, on: server))
       let documents = BoundedQueue<Document>(capacity: random.int(in: 1...3))
       let draining = BackgroundCall {
         var taken: [Document] = []
@@ -299,10 +299,9 @@ struct CapstoneTests {
     let pipeline = Pipeline(
       fetchers: random.int(in: 2...4), counters: random.int(in: 2...3), capacity: random.int(in: 1...3))
     try await FixtureServer.withRunning(.init(seed: random.next())) { server in
-      let browser = Browser()
       let urls = paths.map { server.url(for: $0) }
 
-      let outcome = await BackgroundCall { try pipeline.run(urls, fetch: browser.fetch) }.outcome()
+      let outcome = await BackgroundCall { try pipeline.run(urls, fetch: chapterFetch) }.outcome()
       let tally = try #require(outcome, "run(_:fetch:) never returned").get()
 
       var expected: [String: Int] = [:]
@@ -327,10 +326,9 @@ struct CapstoneTests {
       census: census)
     let paths = random.documentPaths(random.int(in: 1...20))
     try await FixtureServer.withRunning(.init(seed: random.next())) { server in
-      let browser = Browser()
       let urls = paths.map { server.url(for: $0) }
 
-      let outcome = await BackgroundCall { try pipeline.run(urls, fetch: browser.fetch) }.outcome()
+      let outcome = await BackgroundCall { try pipeline.run(urls, fetch: chapterFetch) }.outcome()
       let tally = try #require(outcome, "run(_:fetch:) never returned").get()
 
       #expect(tally.documents == paths.count)
@@ -356,10 +354,9 @@ struct CapstoneTests {
     let failingIndex = random.int(in: 0...paths.count)
     paths.insert("/status/\(status)", at: failingIndex)
     try await FixtureServer.withRunning(.init(seed: random.next())) { server in
-      let browser = Browser()
       let urls = paths.map { server.url(for: $0) }
 
-      let outcome = await BackgroundCall { try pipeline.run(urls, fetch: browser.fetch) }.outcome()
+      let outcome = await BackgroundCall { try pipeline.run(urls, fetch: chapterFetch) }.outcome()
 
       #expect(outcome != nil, "run(_:fetch:) never returned")
       #expect(
@@ -409,25 +406,8 @@ final class Flag: Sendable {
   func set() { value.store(true, ordering: .sequentiallyConsistent) }
 }
 
-/// A URLSession of the test's own, so no test shares a connection with another, and a fetch through it.
-final class Browser: Sendable {
-  let session: URLSession
-
-  init() {
-    let configuration = URLSessionConfiguration.ephemeral
-    configuration.httpMaximumConnectionsPerHost = 64
-    session = URLSession(configuration: configuration)
-  }
-
-  deinit {
-    session.invalidateAndCancel()
-  }
-
-  /// Fetches with `fetchText(from:in:)`, the chapter's own.
-  var fetch: @Sendable (URL) throws -> String {
-    { [session] url in try fetchText(from: url, in: session) }
-  }
-}
+/// The chapter's own blocking fetch, `fetchText(from:timeout:)`.
+let chapterFetch: @Sendable (URL) throws -> String = { try fetchText(from: $0) }
 
 /// A fetch that returns only once the server has counted its request as served.
 ///
@@ -442,20 +422,6 @@ func settled(_ fetch: @escaping @Sendable (URL) throws -> String, on server: Fix
     let path = url.path
     _ = server.waitUntil { $0.served(path) >= 1 }
     return text
-  }
-}
-
-extension BackgroundCall {
-  /// The call's result once it has returned or thrown, awaited without blocking a thread of the
-  /// cooperative pool; `nil` if it was still running at the deadline.
-  ///
-  /// A blocking wait in an async test holds one of the pool's few threads (one a core), and the
-  /// other tests of the suite and URLSession's own callbacks may need it meanwhile.
-  func outcome(deadline: Duration = Liveness.deadline) async -> Result<Value, any Error>? {
-    await withCheckedContinuation { continuation in
-      let waiter = Thread { continuation.resume(returning: self.result(deadline: deadline)) }
-      waiter.start()
-    }
   }
 }
 

@@ -2,6 +2,7 @@ import ConcurrentScraper
 import FixtureServer
 import Foundation
 import Testing
+import WorkbookSupport
 import WorkbookTestSupport
 
 @Suite("Chapter 5 · Concurrent scraper")

@@ -2,6 +2,7 @@ import FixtureServer
 import Foundation
 import Testing
 import ThreadPools
+import WorkbookSupport
 import WorkbookTestSupport
 
 @Suite("Chapter 6 · Thread pools")

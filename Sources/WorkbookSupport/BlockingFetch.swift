@@ -5,9 +5,9 @@ import Synchronization
   import FoundationNetworking
 #endif
 
-// GIVEN: this file is part of the chapter, not of the exercise. You don't need to change it.
-// It is the Swift stand-in for Python's `requests.get`: a GET that blocks its thread until the
-// answer is in, so your threads can call it like the guide's threads call `requests.get`.
+// Given to every fetching chapter (05, 06, 10): the Swift stand-in for Python's `requests.get`,
+// a GET that blocks its thread until the answer is in, so threads can call it like the guide's
+// threads call `requests.get`. Only 127.0.0.1 is ever fetched: the workbook's fixture server.
 
 /// What a server answered: the status code and the body.
 public struct Response: Sendable, Equatable {
