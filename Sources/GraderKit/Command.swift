@@ -101,6 +101,11 @@ public struct Command: Equatable, Sendable {
 
   /// Parses the arguments after the program name.
   public init(arguments: [String]) throws {
+    // `--help` wins wherever it stands: `./grader hint --help` shows the help, not an error.
+    if arguments.contains("--help") || arguments.contains("-h") {
+      action = .help
+      return
+    }
     var remaining = arguments[...]
     func value(of option: String) throws -> String {
       guard let value = remaining.popFirst(), !value.hasPrefix("--") else {

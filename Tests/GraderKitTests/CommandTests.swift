@@ -29,6 +29,8 @@ struct CommandTests {
     #expect(try Command(arguments: ["check"]).action == .check)
     #expect(try Command(arguments: ["--help"]).action == .help)
     #expect(try Command(arguments: ["-h"]).action == .help)
+    #expect(try Command(arguments: ["hint", "--help"]).action == .help)
+    #expect(try Command(arguments: ["--bogus", "-h"]).action == .help)
   }
 
   @Test(
