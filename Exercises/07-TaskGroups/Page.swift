@@ -1,4 +1,5 @@
 import Foundation
+import WorkbookSupport
 
 #if canImport(FoundationNetworking)
   import FoundationNetworking
@@ -23,25 +24,6 @@ public struct Page: Sendable, Equatable {
     self.status = status
     self.body = body
   }
-}
-
-/// The error `fetchPage(_:in:)` throws when a server answers with a status of 400 or more.
-///
-/// JavaScript's `fetch` resolves even for a 500; code that wants `Promise.all` to reject on
-/// one checks `response.ok` and throws. This is that check's error, with what it saw.
-public struct HTTPStatusError: Error, Sendable, Equatable, CustomStringConvertible {
-  /// The URL that answered with the error.
-  public var url: URL
-  /// The status it answered with, 400 or more.
-  public var status: Int
-
-  /// The error for `url` answering with `status`.
-  public init(url: URL, status: Int) {
-    self.url = url
-    self.status = status
-  }
-
-  public var description: String { "\(url) answered with status \(status)" }
 }
 
 /// How this chapter's functions fetch one URL.

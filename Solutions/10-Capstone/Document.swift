@@ -19,22 +19,6 @@ public struct Document: Sendable, Equatable {
   }
 }
 
-/// The error `fetchText(from:in:)` throws when a server answers with a status of 400 or more.
-public struct HTTPStatusError: Error, Sendable, Equatable, CustomStringConvertible {
-  /// The URL that answered with the error.
-  public var url: URL
-  /// The status it answered with, 400 or more.
-  public var status: Int
-
-  /// The error for `url` answering with `status`.
-  public init(url: URL, status: Int) {
-    self.url = url
-    self.status = status
-  }
-
-  public var description: String { "\(url) answered with status \(status)" }
-}
-
 /// Fetches the text at `url` with a GET, blocking the calling thread until it is in.
 ///
 /// Throws `HTTPStatusError` for a status of 400 or more, and `FetchError` when no answer came

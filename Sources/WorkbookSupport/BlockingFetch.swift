@@ -102,3 +102,23 @@ extension FetchError {
     }
   }
 }
+
+/// The error a fetch throws when a server answers with a status of 400 or more.
+///
+/// A status is an answer, so `fetch(_:timeout:)` returns it; code that wants a failed status to
+/// fail, as `Promise.all` rejects when a JavaScript `fetch` checks `response.ok` and throws, throws
+/// this error, with what it saw. Chapters 07 and 10 do.
+public struct HTTPStatusError: Error, Sendable, Equatable, CustomStringConvertible {
+  /// The URL that answered with the error.
+  public var url: URL
+  /// The status it answered with, 400 or more.
+  public var status: Int
+
+  /// The error for `url` answering with `status`.
+  public init(url: URL, status: Int) {
+    self.url = url
+    self.status = status
+  }
+
+  public var description: String { "\(url) answered with status \(status)" }
+}

@@ -510,16 +510,6 @@ func describe<Value>(_ calls: [BackgroundCall<Value>]) -> String {
 }
 
 extension WorkbookRandom {
-  /// The paths of `count` different documents.
-  mutating func documentPaths(_ count: Int) -> [String] {
-    var ids: [Int] = []
-    while ids.count < count {
-      let id = int(in: 1...999_999)
-      if !ids.contains(id) { ids.append(id) }
-    }
-    return ids.map { "/doc/\($0)" }
-  }
-
   /// A short random lowercase word.
   mutating func word() -> String {
     String((0..<int(in: 2...9)).map { _ in pick(Array("abcdefghijklmnopqrstuvwxyz")) })

@@ -186,22 +186,6 @@ extension ScrapeResult {
 }
 
 extension WorkbookRandom {
-  /// A short random lowercase name, for pages and gates.
-  fileprivate mutating func name() -> String {
-    String((0..<int(in: 4...10)).map { _ in "abcdefghijklmnopqrstuvwxyz".randomElement(using: &self) ?? "x" })
-  }
-
-  /// A random document path, like `/doc/417`.
-  fileprivate mutating func documentPath() -> String {
-    "/doc/\(int(in: 1...9_999))"
-  }
-
-  /// `count` document paths, no two alike.
-  fileprivate mutating func documentPaths(_ count: Int) -> [String] {
-    let ids = Array(1...9_999).shuffled(using: &self).prefix(count)
-    return ids.map { "/doc/\($0)" }
-  }
-
   /// Up to `count` different paths that answer at once with status 200: documents, pages and bytes.
   fileprivate mutating func mixedPaths(_ count: Int) -> [String] {
     let paths = (0..<count).map { index in

@@ -3,6 +3,7 @@ import Foundation
 import Synchronization
 import TaskGroups
 import Testing
+import WorkbookSupport
 import WorkbookTestSupport
 
 #if canImport(FoundationNetworking)
@@ -503,16 +504,4 @@ extension FixtureServer {
 extension FixtureServer.Statistics {
   /// The counts a failure message needs.
   var summary: String { "\(startedRequests) started, \(inFlight) in flight, \(servedRequests) served" }
-}
-
-extension WorkbookRandom {
-  /// The paths of `count` different documents.
-  mutating func documentPaths(_ count: Int) -> [String] {
-    var ids: [Int] = []
-    while ids.count < count {
-      let id = int(in: 1...999_999)
-      if !ids.contains(id) { ids.append(id) }
-    }
-    return ids.map { "/doc/\($0)" }
-  }
 }

@@ -483,15 +483,3 @@ private final class TaskProbe: @unchecked Sendable {
     return body()
   }
 }
-
-extension WorkbookRandom {
-  /// A short random lowercase name, for gates.
-  fileprivate mutating func name() -> String {
-    String((0..<int(in: 4...10)).map { _ in "abcdefghijklmnopqrstuvwxyz".randomElement(using: &self) ?? "x" })
-  }
-
-  /// `count` document paths, no two alike.
-  fileprivate mutating func documentPaths(_ count: Int) -> [String] {
-    Array(1...9_999).shuffled(using: &self).prefix(count).map { "/doc/\($0)" }
-  }
-}
