@@ -10,6 +10,11 @@ let root = URL(
 do {
   let command = try Command(arguments: Array(CommandLine.arguments.dropFirst()))
   ChildProcesses.killAllOnInterrupt()
+  // Help needs no workbook: it works from anywhere.
+  if command.action == .help {
+    print(Command.usage)
+    exit(0)
+  }
   let status = try CommandRunner(command: command, workbook: Workbook(root: root)).run()
   exit(status)
 } catch {

@@ -15,6 +15,7 @@ struct Builder {
   let log: @Sendable (String) -> Void
 
   func build() throws -> Build {
+    forgetCompiledFileTimes()
     var uncompiled: [Chapter: [String]] = [:]
     while true {
       let excluded = uncompiled.keys.map(\.number).sorted()
@@ -47,6 +48,25 @@ struct Builder {
             ? String(outcome.output.suffix(4_000)) : errors.unattributed.joined(separator: "\n"))
       }
       uncompiled.merge(newlyBroken) { old, _ in old }
+    }
+  }
+}
+
+extension Builder {
+  /// Drops the compiler's record of the file times it saw in each chapter's last build.
+  ///
+  /// From that record (`*.priors`) the compiler's driver took a chapter whose file was replaced
+  /// within the same second as its last build for unchanged, and kept the old code: in a batch of
+  /// students, one got the last one's grade. Without it, a chapter that changed is compiled whole,
+  /// which costs little, and one that did not is not compiled at all, as before.
+  fileprivate func forgetCompiledFileTimes() {
+    let products = scratchPath.appendingPathComponent("debug")
+    for module in workbook.chapters.flatMap({ [$0.module, $0.testModule] }) {
+      let folder = products.appendingPathComponent("\(module).build")
+      for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+      where name.hasSuffix(".priors") {
+        try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
+      }
     }
   }
 }

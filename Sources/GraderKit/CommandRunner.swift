@@ -13,7 +13,8 @@ public struct CommandRunner {
   }
 
   public func run() throws -> Int32 {
-    Skeletons(workbook: workbook).snapshotIfNeeded()
+    // Not before a reset: a copy taken then would hold the very edits the student wants undone.
+    if case .reset = command.action {} else { Skeletons(workbook: workbook).snapshotIfNeeded() }
     switch command.action {
     case .help:
       print(Command.usage + "\n")

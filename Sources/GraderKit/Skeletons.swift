@@ -3,7 +3,8 @@ import Foundation
 /// The skeletons as the student first had them, so `./grader reset` can put one back.
 ///
 /// The first time the grader runs it keeps a copy of `Exercises/` in `.grader/skeletons`, which
-/// works with or without git. A reset first moves the student's work aside into
+/// works with or without git: in a clone, the committed `Exercises/`, since a student may have
+/// edited some before that first run. A reset first moves the student's work aside into
 /// `.grader/backups`, so nothing is ever lost.
 struct Skeletons {
   let workbook: Workbook
@@ -16,7 +17,27 @@ struct Skeletons {
     let exercises = workbook.root.appendingPathComponent("Exercises")
     guard files.fileExists(atPath: exercises.path) else { return }
     try? files.createDirectory(at: snapshot.deletingLastPathComponent(), withIntermediateDirectories: true)
+    if files.fileExists(atPath: workbook.root.appendingPathComponent(".git").path), snapshotFromGit() {
+      return
+    }
     try? files.copyItem(at: exercises, to: snapshot)
+  }
+
+  /// Keeps the `Exercises/` of git's HEAD; returns whether it could.
+  private func snapshotFromGit() -> Bool {
+    let files = FileManager.default
+    let staging = snapshot.deletingLastPathComponent().appendingPathComponent("skeletons-from-git")
+    defer { try? files.removeItem(at: staging) }
+    try? files.removeItem(at: staging)
+    guard (try? files.createDirectory(at: staging, withIntermediateDirectories: true)) != nil else {
+      return false
+    }
+    let extract = #"git -C "$0" archive HEAD Exercises | tar -x -C "$1""#
+    let outcome = try? Subprocess(
+      executable: "/bin/sh", arguments: ["-c", extract, workbook.root.path, staging.path]
+    ).run()
+    guard outcome?.termination == .exited(0) else { return false }
+    return (try? files.moveItem(at: staging.appendingPathComponent("Exercises"), to: snapshot)) != nil
   }
 
   /// Restores `chapter`'s skeleton after asking; returns the exit code.

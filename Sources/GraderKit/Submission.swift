@@ -18,8 +18,25 @@ public struct Submission: Sendable {
       throw GraderError.missingFolder(folder.path)
     }
     student = folder.standardizedFileURL.lastPathComponent
+    exercises = Self.exercisesFolder(in: folder)
+  }
+
+  /// Where the chapter folders are: `Exercises/`, the folder itself, or, as an upload zipped with
+  /// a folder around it gives, the one subfolder that holds either.
+  private static func exercisesFolder(in folder: URL) -> URL {
+    let files = FileManager.default
     let nested = folder.appendingPathComponent("Exercises")
-    exercises = files.fileExists(atPath: nested.path) ? nested : folder
+    if files.fileExists(atPath: nested.path) { return nested }
+    let names = ((try? files.contentsOfDirectory(atPath: folder.path)) ?? []).filter { !$0.hasPrefix(".") }
+    if names.contains(where: { $0.firstMatch(of: /^\d\d-/) != nil }) { return folder }
+    if names.count == 1 {
+      let only = folder.appendingPathComponent(names[0])
+      var isFolder: ObjCBool = false
+      if files.fileExists(atPath: only.path, isDirectory: &isFolder), isFolder.boolValue {
+        return exercisesFolder(in: only)
+      }
+    }
+    return folder
   }
 
   /// The submissions in `folder`, one a subfolder, by name.
@@ -60,14 +77,20 @@ public struct SubmissionGrader {
   public func grade(_ submission: Submission, chapters: [Chapter]? = nil) throws -> Grade {
     try preparePristineCopy()
     let exercises = workspace.appendingPathComponent("Exercises")
-    try? FileManager.default.removeItem(at: exercises)
     try FileManager.default.createDirectory(at: exercises, withIntermediateDirectories: true)
     for chapter in workbook.chapters {
       let theirs = submission.exercises.appendingPathComponent(chapter.folder)
-      guard FileManager.default.fileExists(atPath: theirs.path) else { continue }
+      let ours = exercises.appendingPathComponent(chapter.folder)
+      guard FileManager.default.fileExists(atPath: theirs.path) else {
+        try? FileManager.default.removeItem(at: ours)
+        continue
+      }
+      // A chapter the same as the last student's keeps its files, and so its build products.
+      if try isSame(theirs, ours) { continue }
+      try? FileManager.default.removeItem(at: ours)
       // Fresh file times: the build must see each student's files as changed, even where an
       // older file time would look older than the last student's build products.
-      try copy(theirs, to: exercises.appendingPathComponent(chapter.folder), keepingTimes: false)
+      try copy(theirs, to: ours, keepingTimes: false)
     }
     let copy = try Workbook(root: workspace)
     var grader = Grader(workbook: copy, sources: .exercises)
@@ -86,11 +109,16 @@ public struct SubmissionGrader {
     for item in ["Package.swift", "Sources", "Tests", "Solutions"] {
       let source = workbook.root.appendingPathComponent(item)
       let target = workspace.appendingPathComponent(item)
-      let same = try Subprocess(executable: "diff", arguments: ["-rq", source.path, target.path]).run()
-      guard same.termination != .exited(0) else { continue }
+      guard try !isSame(source, target) else { continue }
       try? FileManager.default.removeItem(at: target)
       try copy(source, to: target)
     }
+  }
+
+  /// Whether two files or folders hold the same files with the same contents.
+  private func isSame(_ one: URL, _ other: URL) throws -> Bool {
+    try Subprocess(executable: "diff", arguments: ["-rq", one.path, other.path]).run().termination
+      == .exited(0)
   }
 
   private func copy(_ source: URL, to destination: URL, keepingTimes: Bool = true) throws {

@@ -81,12 +81,14 @@ struct Subprocess {
     return Outcome(termination: termination, output: output)
   }
 
-  /// A child started in the background, its output discarded; the caller kills and reaps it.
+  /// A child started in the background, its output discarded or written to `output`; the caller
+  /// kills and reaps it.
   struct Started {
     let pid: pid_t
   }
 
-  func start() throws -> Started {
+  func start(output: Int32? = nil) throws -> Started {
+    if let output { return Started(pid: try spawn(stdoutAndStderr: output)) }
     let devNull = open("/dev/null", O_WRONLY | O_CLOEXEC)
     defer { close(devNull) }
     return Started(pid: try spawn(stdoutAndStderr: devNull))

@@ -17,10 +17,13 @@ struct Watcher {
 
   func run() throws -> Int32 {
     let events = FileEvents(folders: workbook.chapters.map { workbook.folder(of: $0, in: .exercises) })
+    // Before the announcement: a save made as soon as it shows must count as a change.
+    var seen = fingerprints()
     Swift.print(
       "Watching Exercises/ (\(events.isNative ? "file events" : "polling")). Save a chapter's file to grade it; Ctrl-C stops."
     )
-    var seen = fingerprints()
+    // Standard output piped into a file or another program is block-buffered: flush each report.
+    fflush(nil)
     while true {
       events.waitForChange()
       let now = fingerprints()
@@ -48,6 +51,7 @@ struct Watcher {
           ?? "Chapter \(chapter.number) passes, and it is the last one. Run ./grader for the whole table.")
     }
     Swift.print("Watching for your next save…")
+    fflush(nil)
   }
 
   /// Each chapter's files, with their modification times and sizes.

@@ -1,6 +1,8 @@
 // swift-tools-version: 6.0
 // A scratch workbook of broken chapters, for the grader's fault-injection suite
 // (Tests/GraderKitTests/FaultInjectionTests.swift): the suite copies this folder and grades it.
+// Chapters 01 and 02 also have solutions, and 02 a lesson and hints: the suites of the students'
+// and instructors' commands copy a workbook of just those two (FixtureWorkbook.swift).
 //
 // It keeps the four things the grader expects of the real Package.swift, and nothing else:
 // the package is named ConcurrencyWorkbook, so its test binary is
@@ -59,7 +61,13 @@ let includedChapters = chapters.filter { chapter in
 
 let chapterTargets: [Target] = includedChapters.flatMap { chapter -> [Target] in
   [
-    .target(name: chapter.module, path: sourceFolder(of: chapter)),
+    .target(
+      name: chapter.module, path: sourceFolder(of: chapter),
+      // The lesson and hints sit beside the exercise code, as in the real workbook.
+      exclude: ["README.md", "hints.md"].filter {
+        FileManager.default.fileExists(atPath: "\(packageRoot)/\(sourceFolder(of: chapter))/\($0)")
+      }
+    ),
     .testTarget(
       name: chapter.module + "Tests", dependencies: [.target(name: chapter.module), "FaultSupport"]),
   ]

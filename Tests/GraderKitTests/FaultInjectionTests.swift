@@ -205,10 +205,10 @@ private func expectOnlyRunning(
 
 /// One grade of the fixture workbook, and what the grading cost: time, memory and processes left.
 ///
-/// The workbook is copied from `Tests/GraderFixtures` to `.build-fault-injection/workbook`, and
-/// built there, so a second run rebuilds only what changed; a lock file keeps two test processes
-/// from grading it at once. It is graded through a symbolic link, as a workbook under macOS's
-/// `/var` (really `/private/var`) would be, since the compiler names files by their real path.
+/// The workbook is the cached copy of `Tests/GraderFixtures` in `.build-fault-injection/workbook`
+/// (`FixtureWorkbook`), built there, so a second run rebuilds only what changed. It is graded
+/// through a symbolic link, as a workbook under macOS's `/var` (really `/private/var`) would be,
+/// since the compiler names files by their real path.
 private struct FaultRun: Sendable {
   /// Short, so the four chapters that hang cost 20 seconds; a healthy suite ends long before it.
   static let deadline: Duration = .seconds(10)
@@ -238,38 +238,19 @@ private struct FaultRun: Sendable {
     return index + 1
   }
 
-  private static let once = Task<Result<FaultRun, any Error>, Never> {
-    await withCheckedContinuation { continuation in
-      // The grade blocks for a minute or more: a thread of its own keeps Swift Testing's few
-      // cooperative threads free for the other suites meanwhile.
-      let thread = Thread { continuation.resume(returning: Result { try FaultRun() }) }
-      thread.stackSize = 8 << 20
-      thread.start()
-    }
-  }
+  // The grade blocks for a minute or more, on a thread of its own.
+  private static let once = Task { try await onOwnThread { try FaultRun() } }
 
   /// The one grade every test reads; the first test to ask starts it.
   static func shared() async throws -> FaultRun {
-    try await once.value.get()
+    try await once.value
   }
 
   private init() throws {
-    let workbookRoot = URL(fileURLWithPath: #filePath)
-      .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    fixtures = workbookRoot.appendingPathComponent("Tests/GraderFixtures")
-    let cache = workbookRoot.appendingPathComponent(".build-fault-injection")
-    try FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true)
-    let lock = try FileLock(cache.appendingPathComponent("lock"))
-    defer { lock.unlock() }
-
-    let copy = cache.appendingPathComponent("workbook")
-    // A build remembers absolute paths: one made where the checkout used to be is made afresh.
-    let stamp = cache.appendingPathComponent("built-at")
-    if (try? String(contentsOf: stamp, encoding: .utf8)) != copy.path {
-      try? FileManager.default.removeItem(at: copy)
-      try copy.path.write(to: stamp, atomically: true, encoding: .utf8)
-    }
-    try Self.mirror(fixtures, to: copy)
+    fixtures = FixtureWorkbook.fixtures
+    let workbook = try FixtureWorkbook(cachedAs: "fault-injection")
+    defer { workbook.release() }
+    let (cache, copy) = (workbook.cache, workbook.root)
     let processLog = copy.appendingPathComponent("processes")
     try? FileManager.default.removeItem(at: processLog)
     try FileManager.default.createDirectory(at: processLog, withIntermediateDirectories: true)
@@ -302,97 +283,6 @@ private struct FaultRun: Sendable {
     survivors = alive
     // The test fails on survivors; they are killed all the same, so that none outlives it.
     for process in survivors { process.terminate() }
-  }
-
-  /// Makes `target` hold the files of `source`, rewriting only those that differ, so that their
-  /// modification times, and the incremental build they allow, survive from one run to the next.
-  private static func mirror(_ source: URL, to target: URL) throws {
-    let files = FileManager.default
-    var wanted = Set<String>()
-    for path in try files.subpathsOfDirectory(atPath: source.path) {
-      var isFolder: ObjCBool = false
-      guard files.fileExists(atPath: source.appendingPathComponent(path).path, isDirectory: &isFolder),
-        !isFolder.boolValue
-      else { continue }
-      wanted.insert(path)
-      let data = try Data(contentsOf: source.appendingPathComponent(path))
-      let destination = target.appendingPathComponent(path)
-      if (try? Data(contentsOf: destination)) != data {
-        try files.createDirectory(
-          at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try data.write(to: destination)
-      }
-    }
-    // A fixture deleted since the last run must not linger in the copy.
-    for folder in ["Sources", "Exercises", "Tests"] {
-      let root = target.appendingPathComponent(folder)
-      for path in (try? files.subpathsOfDirectory(atPath: root.path)) ?? [] {
-        let relative = "\(folder)/\(path)"
-        var isFolder: ObjCBool = false
-        if files.fileExists(atPath: target.appendingPathComponent(relative).path, isDirectory: &isFolder),
-          !isFolder.boolValue, !wanted.contains(relative)
-        {
-          try files.removeItem(at: target.appendingPathComponent(relative))
-        }
-      }
-    }
-  }
-}
-
-/// A process a fixture suite noted in its `processes/` folder: a file named by its PID.
-private struct RecordedProcess: Sendable, CustomStringConvertible {
-  let pid: pid_t
-  /// Field 22 of `/proc/PID/stat` when it was noted, which a later process with the same PID lacks.
-  let startTime: String
-  /// `suite Module` or `child Module`.
-  let role: String
-
-  var description: String { "\(role) (PID \(pid))" }
-
-  static func all(in folder: URL) throws -> [RecordedProcess] {
-    try FileManager.default.contentsOfDirectory(atPath: folder.path).compactMap { name in
-      guard let pid = pid_t(name) else { return nil }
-      let text = try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)
-      let parts = text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: " ", maxSplits: 1)
-      guard parts.count == 2 else { return nil }
-      return RecordedProcess(pid: pid, startTime: String(parts[0]), role: String(parts[1]))
-    }
-  }
-
-  /// Whether the process has ended: no such process, a zombie waiting for its reaper, or its
-  /// PID taken by a process that started later.
-  var isGone: Bool {
-    if kill(pid, 0) == -1 && errno == ESRCH { return true }
-    #if os(Linux)
-      guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
-      let fields = stat.split(separator: ")").last?.split(separator: " ") ?? []
-      return fields.first == "Z" || (fields.count > 19 && fields[19] != startTime)
-    #else
-      return false
-    #endif
-  }
-
-  /// Kills the process, unless it is gone and its PID may be someone else's now.
-  func terminate() {
-    if !isGone { kill(pid, SIGKILL) }
-  }
-}
-
-/// An exclusive lock on a file, held until `unlock()` or the end of the process.
-private struct FileLock {
-  private let descriptor: Int32
-
-  init(_ url: URL) throws {
-    // Close-on-exec, so that no child the grade starts holds the lock after this process.
-    descriptor = open(url.path, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
-    guard descriptor >= 0 else {
-      throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
-    }
-    while flock(descriptor, LOCK_EX) == -1 && errno == EINTR {}
-  }
-
-  func unlock() {
-    close(descriptor)
   }
 }
 

@@ -1,0 +1,317 @@
+import Foundation
+import Testing
+import WorkbookTestSupport
+
+@testable import GraderKit
+
+#if canImport(FoundationXML)
+  import FoundationXML
+#endif
+
+/// The instructors' commands on a class's hand-ins: `--submissions` with `--csv`, `--submission`
+/// with `--gradescope` and `--junit`, and `compare`.
+///
+/// Each runs in this process through `CommandRunner`, as `./grader` would, on the cached
+/// two-chapter fixture workbook (`FixtureWorkbook.course()`): chapter 01 is right in every
+/// hand-in, chapter 02 is whatever the student made of it.
+@Suite("Grader · instructors' commands")
+struct InstructorCommandTests {
+  @Test(
+    "a batch of five hand-ins writes a CSV headed by the workbook's chapters, a row a student in name order")
+  func batchRows() async throws {
+    let batch = try await BatchRun.shared()
+    let lines = batch.csv.split(separator: "\n").map(String.init)
+    #expect(lines.first == "student,01 points,01 status,02 points,02 status,total,max")
+    let students = lines.dropFirst().map { String($0.prefix { $0 != "," }) }
+    #expect(students == HandIn.allCases.map(\.rawValue), "\(batch.csv)")
+  }
+
+  @Test("each hand-in's row has the points and status of what it holds", arguments: HandIn.allCases)
+  func row(of handIn: HandIn) async throws {
+    let batch = try await BatchRun.shared()
+    let row = batch.csv.split(separator: "\n").first { $0.hasPrefix(handIn.rawValue + ",") }.map(String.init)
+    #expect(row == handIn.expectedRow, "\(batch.csv)")
+  }
+
+  @Test("a hand-in whose Tests/ and Package.swift were edited to pass is graded on the pristine tests")
+  func editedTestsChangeNothing() async throws {
+    let batch = try await BatchRun.shared()
+    func grades(of handIn: HandIn) -> String? {
+      batch.csv.split(separator: "\n").first { $0.hasPrefix(handIn.rawValue + ",") }
+        .map { String($0.dropFirst(handIn.rawValue.count)) }
+    }
+    // Its own tests would pass both of chapter 02's tests, and its manifest makes 02 worth 100.
+    let edited = try #require(grades(of: .testsEdited))
+    #expect(edited == grades(of: .skeleton), "\(batch.csv)")
+    #expect(edited.hasSuffix(",15,20"), "\(batch.csv)")
+  }
+
+  @Test("the batch prints the CSV it writes, and exits 1 because not every hand-in passed")
+  func batchOutput() async throws {
+    let batch = try await BatchRun.shared()
+    #expect(batch.printed == batch.csv)
+    #expect(batch.code == 1)
+  }
+
+  @Test("--submission with --gradescope writes Gradescope's results: a score and each test's fields")
+  func gradescope() async throws {
+    let run = try await ExportRun.shared()
+    #expect(run.code == 1, "the skeleton fails a test of chapter 02")
+    let object = try #require(
+      try JSONSerialization.jsonObject(with: Data(run.gradescope.utf8)) as? [String: Any])
+    let score = try #require(object["score"] as? Double)
+    #expect(abs(score - 15) < 0.001, "10 points for chapter 01, half of chapter 02's 10")
+    #expect(object["output"] is String)
+    #expect(
+      ["visible", "hidden", "after_due_date", "after_published"].contains(
+        object["stdout_visibility"] as? String))
+    let tests = try #require(object["tests"] as? [[String: Any]])
+    #expect(tests.count == 4, "two tests a chapter")
+    for test in tests {
+      #expect(test["name"] is String && test["output"] is String && test["visibility"] is String)
+      #expect(test["score"] is Double && test["max_score"] is Double)
+      #expect(["passed", "failed"].contains(test["status"] as? String))
+    }
+    let failed = tests.filter { $0["status"] as? String == "failed" }
+    #expect(failed.count == 1)
+    let failure = try #require(failed.first)
+    #expect((failure["name"] as? String)?.hasSuffix("double(21) is 42") == true)
+    #expect(failure["score"] as? Double == 0 && failure["max_score"] as? Double == 5)
+    #expect((failure["output"] as? String)?.contains("Tests/FailingTests/FailingTests.swift:") == true)
+  }
+
+  @Test(
+    "--submission with --junit writes JUnit XML that parses: a testsuite a chapter, a failure for the failing test"
+  )
+  func junit() async throws {
+    let run = try await ExportRun.shared()
+    let document = try XMLDocument(data: Data(run.junit.utf8))
+    #expect(try document.nodes(forXPath: "/testsuites/testsuite").count == 2)
+    #expect(try document.nodes(forXPath: "//testcase").count == 4)
+    #expect(try document.nodes(forXPath: "//error").isEmpty)
+    let failures = try document.nodes(forXPath: "//testcase[failure]")
+    #expect(failures.count == 1)
+    let failing = try #require(failures.first as? XMLElement)
+    #expect(failing.attribute(forName: "name")?.stringValue == "double(21) is 42")
+    #expect(failing.attribute(forName: "classname")?.stringValue == "Failing")
+  }
+
+  @Test(
+    "a chapter changed within the same second as its last build is graded on its new code, not the last one's"
+  )
+  func sameSecondChange() async throws {
+    let statuses = try await onOwnThread {
+      let workbook = try FixtureWorkbook.course()
+      defer { workbook.release() }
+      var grader = Grader(workbook: try Workbook(root: workbook.root), sources: .exercises)
+      grader.deadline = Liveness.deadline
+      grader.log = { _ in }
+      let chapter = try grader.workbook.chapter(named: "02")
+      let file = grader.workbook.folder(of: chapter, in: .exercises).appendingPathComponent("Failing.swift")
+      // Two times in one whole second, as when one student's hand-in follows another's quickly.
+      let second = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 - 60).rounded(.down))
+      var statuses: [ChapterResult.Status] = []
+      for (path, offset) in [
+        ("Solutions/02-Failing/Failing.swift", 0.1), ("Exercises/02-Failing/Failing.swift", 0.9),
+      ] {
+        try FixtureWorkbook.text(of: path).write(to: file, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes(
+          [.modificationDate: second.addingTimeInterval(offset)], ofItemAtPath: file.path)
+        statuses += try grader.grade([chapter]).chapters.map(\.status)
+      }
+      return statuses
+    }
+    #expect(statuses == [.passed, .failed], "the solution, then the skeleton")
+  }
+
+  @Test(
+    "compare shows each test's result for the student and the solution, then the diff of the student's file")
+  func compare() async throws {
+    let (code, printed) = try await onOwnThread {
+      let workbook = try FixtureWorkbook.course()
+      defer { workbook.release() }
+      let student = FileManager.default.temporaryDirectory.appendingPathComponent("compare-\(UUID())")
+      defer { try? FileManager.default.removeItem(at: student) }
+      try HandIn.write(chapter: "01-Healthy", from: "Exercises", into: student)
+      try HandIn.write(
+        chapter: "02-Failing", from: "Exercises", into: student, replacing: StudentCode.attempt)
+      return try runCommand(
+        ["compare", "02", "--submission", student.path, "--timeout", BatchRun.timeout], in: workbook.root)
+    }
+    #expect(code == 1, "the student's chapter fails a test")
+    let lines = printed.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    #expect(lines.first?.hasPrefix("Chapter 02 · Doubling: student beside solution") == true, "\(printed)")
+    #expect(lines.contains("✔ pass    ✔ pass    double(0) is 0"), "\(printed)")
+    #expect(lines.contains("✘ fail    ✔ pass    double(21) is 42"), "\(printed)")
+    #expect(
+      lines.contains { $0.hasPrefix("Total") && $0.hasSuffix("1/2 student, 2/2 solution") }, "\(printed)")
+    for line in ["--- solution/Failing.swift", "+++ student/Failing.swift", "-  x * 2", "+  x * x"] {
+      #expect(lines.contains(line), "\(printed)")
+    }
+  }
+}
+
+// MARK: - Fixtures
+
+/// The five hand-ins of the batch, named so that they sort in this order.
+enum HandIn: String, CaseIterable, Sendable, CustomTestStringConvertible {
+  case solved = "a-solved"
+  case skeleton = "b-skeleton"
+  /// A whole copy of the workbook, with the skeleton in `Exercises/`, tests edited to pass and a
+  /// manifest that makes chapter 02 worth 100 points.
+  case testsEdited = "c-tests-edited"
+  case doesNotCompile = "d-does-not-compile"
+  case hangs = "e-hangs"
+
+  var testDescription: String { rawValue }
+
+  /// Its row of the CSV: chapter 01 passes in every hand-in, whatever chapter 02 does.
+  var expectedRow: String {
+    let chapter02 =
+      switch self {
+      case .solved: "10,passed"
+      case .skeleton, .testsEdited: "5,failed"
+      case .doesNotCompile: "0,does not compile"
+      case .hangs: "0,timed out"
+      }
+    let total =
+      switch self {
+      case .solved: 20
+      case .skeleton, .testsEdited: 15
+      case .doesNotCompile, .hangs: 10
+      }
+    return "\(rawValue),10,passed,\(chapter02),\(total),20"
+  }
+
+  /// Writes the hand-in into `folder`: the student's chapter folders, or a whole workbook.
+  func write(into folder: URL) throws {
+    try Self.write(chapter: "01-Healthy", from: "Exercises", into: folder)
+    switch self {
+    case .solved:
+      try Self.write(chapter: "02-Failing", from: "Solutions", into: folder)
+    case .skeleton:
+      try Self.write(chapter: "02-Failing", from: "Exercises", into: folder)
+    case .doesNotCompile:
+      try Self.write(
+        chapter: "02-Failing", from: "Exercises", into: folder, replacing: StudentCode.doesNotCompile)
+    case .hangs:
+      try Self.write(chapter: "02-Failing", from: "Exercises", into: folder, replacing: StudentCode.hangs)
+    case .testsEdited:
+      try? FileManager.default.removeItem(at: folder)
+      try FixtureWorkbook.mirror(to: folder, chapters: FixtureWorkbook.courseChapters)
+      try Self.passingTests.write(
+        to: folder.appendingPathComponent("Tests/FailingTests/FailingTests.swift"), atomically: true,
+        encoding: .utf8)
+      let manifest = folder.appendingPathComponent("Package.swift")
+      try String(contentsOf: manifest, encoding: .utf8)
+        .replacingOccurrences(
+          of: #"Chapter(folder: "02-Failing")"#, with: #"Chapter(folder: "02-Failing", points: 100)"#
+        )
+        .write(to: manifest, atomically: true, encoding: .utf8)
+    }
+  }
+
+  /// Copies a chapter of the fixtures' `Exercises` or `Solutions` into `folder`, its code
+  /// (`Module.swift`) replaced by `code` if given.
+  static func write(chapter: String, from sources: String, into folder: URL, replacing code: String? = nil)
+    throws
+  {
+    let target = folder.appendingPathComponent(chapter)
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    try? FileManager.default.removeItem(at: target)
+    try FileManager.default.copyItem(
+      at: FixtureWorkbook.fixtures.appendingPathComponent("\(sources)/\(chapter)"), to: target)
+    if let code {
+      try code.write(
+        to: target.appendingPathComponent("\(chapter.dropFirst(3)).swift"), atomically: true, encoding: .utf8)
+    }
+  }
+
+  /// Chapter 02's tests as the student edited them: expectations that cannot fail.
+  private static let passingTests = """
+    import Failing
+    import FaultSupport
+    import Testing
+
+    @Suite("Failing chapter")
+    struct FailingTests {
+      @Test("double(0) is 0")
+      func zero() {
+        #expect(Bool(true))
+      }
+
+      @Test("double(21) is 42")
+      func fortyTwo() {
+        #expect(Bool(true))
+      }
+    }
+
+    """
+}
+
+/// One batch of the five hand-ins, graded by `--submissions DIR --csv FILE`: what every batch test reads.
+private struct BatchRun: Sendable {
+  /// `--timeout`: the hand-in that hangs costs this much; every other suite ends long before it.
+  static let timeout = String(Int(Liveness.deadline.seconds))
+
+  let code: Int32
+  let printed: String
+  let csv: String
+
+  // The batch builds five times and waits out a hang, on a thread of its own.
+  private static let once = Task { try await onOwnThread { try BatchRun() } }
+
+  /// The one batch every test reads; the first test to ask starts it.
+  static func shared() async throws -> BatchRun {
+    try await once.value
+  }
+
+  private init() throws {
+    let workbook = try FixtureWorkbook.course()
+    defer { workbook.release() }
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hand-ins-\(UUID())")
+    let csvFile = FileManager.default.temporaryDirectory.appendingPathComponent("grades-\(UUID()).csv")
+    defer {
+      try? FileManager.default.removeItem(at: folder)
+      try? FileManager.default.removeItem(at: csvFile)
+    }
+    for handIn in HandIn.allCases {
+      try handIn.write(into: folder.appendingPathComponent(handIn.rawValue))
+    }
+    (code, printed) = try runCommand(
+      ["--submissions", folder.path, "--csv", csvFile.path, "--timeout", Self.timeout], in: workbook.root)
+    csv = try String(contentsOf: csvFile, encoding: .utf8)
+  }
+}
+
+/// One hand-in, the skeleton, graded by `--submission DIR --gradescope FILE --junit FILE`.
+private struct ExportRun: Sendable {
+  let code: Int32
+  let gradescope: String
+  let junit: String
+
+  private static let once = Task { try await onOwnThread { try ExportRun() } }
+
+  static func shared() async throws -> ExportRun {
+    try await once.value
+  }
+
+  private init() throws {
+    let workbook = try FixtureWorkbook.course()
+    defer { workbook.release() }
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("exports-\(UUID())")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let student = folder.appendingPathComponent(HandIn.skeleton.rawValue)
+    try HandIn.skeleton.write(into: student)
+    // In folders that do not exist yet, as on Gradescope's first run.
+    let results = folder.appendingPathComponent("results/results.json")
+    let report = folder.appendingPathComponent("reports/junit.xml")
+    (code, _) = try runCommand(
+      [
+        "--submission", student.path, "--gradescope", results.path, "--junit", report.path,
+        "--timeout", BatchRun.timeout,
+      ], in: workbook.root)
+    gradescope = try String(contentsOf: results, encoding: .utf8)
+    junit = try String(contentsOf: report, encoding: .utf8)
+  }
+}
