@@ -75,6 +75,39 @@ let chapterTargets: [Target] = includedChapters.flatMap { chapter -> [Target] in
   ]
 }
 
+/// The course's runnable examples: `swift run demos NN` and `swift run -c release bench`.
+///
+/// `Demos` is self-contained: it never imports a chapter, so a student's unfinished code can't
+/// break it. `bench` is a launcher: it builds `benchmarks`, which measures the reference
+/// solutions, in a scratch folder of its own with `WORKBOOK_BENCH=1 WORKBOOK_SOLUTIONS=all`.
+/// Every other build leaves `benchmarks` out, so it never compiles against the skeletons.
+let exampleProducts: [Product] = [
+  .executable(name: "demos", targets: ["Demos"]),
+  .executable(name: "bench", targets: ["Bench"]),
+]
+/// The chapters whose solutions `benchmarks` measures.
+let benchmarkModules = ["CounterLocking", "ThreadPools", "ParallelCPU", "ProcessPool"]
+let buildsBenchmarks =
+  environment["WORKBOOK_BENCH"] == "1"
+  && benchmarkModules.allSatisfy { module in
+    includedChapters.contains { $0.module == module && sourceFolder(of: $0).hasPrefix("Solutions/") }
+  }
+let benchmarkProducts: [Product] =
+  buildsBenchmarks ? [.executable(name: "benchmarks", targets: ["Benchmarks"])] : []
+let benchmarkTargets: [Target] =
+  buildsBenchmarks
+  ? [
+    .executableTarget(
+      name: "Benchmarks",
+      dependencies: ["FixtureServer", "SumWorker", "WorkbookSupport"]
+        + benchmarkModules.map { .target(name: $0) }
+    )
+  ] : []
+let exampleTargets: [Target] = [
+  .executableTarget(name: "Demos", dependencies: ["FixtureServer", "SumWorker"]),
+  .executableTarget(name: "Bench"),
+]
+
 let package = Package(
   name: "ConcurrencyWorkbook",
   platforms: [.macOS(.v15)],
@@ -82,7 +115,7 @@ let package = Package(
     .executable(name: "grader", targets: ["Grader"]),
     .executable(name: "fixture-server", targets: ["FixtureServerCommand"]),
     .executable(name: "sum-worker", targets: ["SumWorker"]),
-  ],
+  ] + exampleProducts + benchmarkProducts,
   targets: [
     .target(name: "WorkbookSupport"),
     .target(name: "WorkbookTestSupport", dependencies: ["WorkbookSupport", "MutexTSanShim"]),
@@ -95,6 +128,6 @@ let package = Package(
     .executableTarget(name: "FixtureServerCommand", dependencies: ["FixtureServer"]),
     .testTarget(name: "FixtureServerTests", dependencies: ["FixtureServer", "WorkbookTestSupport"]),
     .executableTarget(name: "SumWorker"),
-  ] + chapterTargets,
+  ] + chapterTargets + exampleTargets + benchmarkTargets,
   swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,114 @@
+import FixtureServer
+import Foundation
+import Synchronization
+
+#if canImport(FoundationNetworking)
+  import FoundationNetworking
+#endif
+
+/// One chapter's demo: the guide's example, in Swift, printing what the guide's example prints.
+struct Demo: Sendable {
+  /// The chapter's number, two digits: `01`.
+  let number: String
+  /// The chapter's title, as in its lesson.
+  let title: String
+  /// What the demo shows, in one line.
+  let summary: String
+  /// Runs the demo, printing as it goes.
+  let run: @Sendable () async throws -> Void
+
+  /// The demo as one line of `--list`.
+  var listing: String {
+    let head = "\(number)  \(title)"
+    return head + String(repeating: " ", count: max(2, 26 - head.count)) + summary
+  }
+}
+
+// MARK: - Helpers the demos share
+
+/// Runs `body(0)` … `body(count - 1)` on threads of their own, all at once, and waits for them all.
+///
+/// Chapter 1 builds this from a `JoinableThread`; here a `DispatchGroup` is the join.
+func runOnThreads(_ count: Int, named name: String = "Thread", _ body: @escaping @Sendable (Int) -> Void) {
+  let finished = DispatchGroup()
+  for index in 0..<count {
+    // Entered before the thread exists, so the wait below can't miss a thread not yet started.
+    finished.enter()
+    let thread = Thread {
+      body(index)
+      finished.leave()
+    }
+    thread.name = "\(name)-\(index)"
+    thread.start()
+  }
+  finished.wait()
+}
+
+/// Times `body` on a clock that never jumps, and returns its result with the time it took.
+func timed<Result>(_ body: () throws -> Result) rethrows -> (Result, Duration) {
+  let clock = ContinuousClock()
+  let start = clock.now
+  let result = try body()
+  return (result, start.duration(to: clock.now))
+}
+
+/// Times `body`, which suspends, and returns its result with the time it took.
+func timed<Result>(
+  isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> Result
+) async rethrows -> (Result, Duration) {
+  let clock = ContinuousClock()
+  let start = clock.now
+  let result = try await body()
+  return (result, start.duration(to: clock.now))
+}
+
+extension Duration {
+  /// Seconds with two decimals, like the guide's `f"{elapsed:.2f}s"`: `0.31s`.
+  var seconds: String {
+    let (whole, fraction) = components
+    return String(format: "%.2fs", Double(whole) + Double(fraction) / 1e18)
+  }
+
+  /// The duration as a `Double` number of seconds.
+  var inSeconds: Double {
+    Double(components.seconds) + Double(components.attoseconds) / 1e18
+  }
+}
+
+/// A path and query of a fixture server's URL, without the server's address: `/doc/1?delay=300`.
+func shortName(_ url: URL) -> String {
+  url.path + (url.query.map { "?" + $0 } ?? "")
+}
+
+/// A fixture server seed from the clock, so every run serves new pages, like a real website would.
+func freshServer() -> FixtureServer.Configuration {
+  FixtureServer.Configuration(seed: UInt64.random(in: 1...UInt64.max))
+}
+
+/// What a blocking GET brought back: the status and the body.
+struct Answer: Sendable {
+  var status: Int
+  var body: Data
+}
+
+/// Fetches `url` and blocks the calling thread until the answer is in: the demos' `requests.get`.
+///
+/// Each call has a session of its own, so calls on many threads never wait for each other.
+func get(_ url: URL, timeout: TimeInterval = 5) -> Result<Answer, any Error> {
+  let configuration = URLSessionConfiguration.ephemeral
+  configuration.timeoutIntervalForRequest = timeout
+  let session = URLSession(configuration: configuration)
+  defer { session.finishTasksAndInvalidate() }
+  // URLSession answers on a thread of its own; the semaphore hands the answer to this one.
+  let answered = DispatchSemaphore(value: 0)
+  let outcome = Mutex<Result<Answer, any Error>>(.failure(URLError(.unknown)))
+  session.dataTask(with: url) { body, response, error in
+    let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+    let result: Result<Answer, any Error> =
+      error.map { .failure($0) } ?? .success(Answer(status: status, body: body ?? Data()))
+    outcome.withLock { $0 = result }
+    answered.signal()
+  }.resume()
+  answered.wait()
+  return outcome.withLock { $0 }
+}
