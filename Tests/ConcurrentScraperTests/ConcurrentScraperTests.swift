@@ -29,17 +29,8 @@ struct ConcurrentScraperTests {
   func everyFetchOverlaps() throws {
     var random = WorkbookRandom()
     let count = random.int(in: 3...8)
-    let gate = random.name()
     try FixtureServer.withRunning(.init(seed: random.next())) { server in
-      let paths = random.documentPaths(count)
-      let urls = paths.map { server.url(for: "\($0)?gate=\(gate)") }
-
-      let scraping = BackgroundCall { scrape(urls, timeout: patience) }
-      // Every request waits at the gate, so all of them are in flight at once only if every
-      // thread is running before any of them has been answered.
-      let overlapped = scraping.waitWhileRunning { server.waitUntil(inFlight: count, timeout: $0) }
-      server.openGate(gate)
-      let results = try #require(scraping.result(), "scrape never returned").get()
+      let (_, urls, overlapped, results) = try scrapeBehindOneGate(count, random: &random, server: server)
 
       #expect(overlapped, "the \(count) requests were never all in flight at once: start every thread first")
       try #require(Set(results.keys) == Set(urls), "scrape must return one entry for each URL it was given")
@@ -74,17 +65,8 @@ struct ConcurrentScraperTests {
   func noResultIsLost() throws {
     var random = WorkbookRandom()
     let count = random.int(in: 30...50)
-    let gate = random.name()
     try FixtureServer.withRunning(.init(seed: random.next())) { server in
-      let paths = random.documentPaths(count)
-      let urls = paths.map { server.url(for: "\($0)?gate=\(gate)") }
-
-      let scraping = BackgroundCall { scrape(urls, timeout: patience) }
-      // One gate holds every request, so the answers arrive together and the threads all
-      // record their results in the same instant.
-      let overlapped = scraping.waitWhileRunning { server.waitUntil(inFlight: count, timeout: $0) }
-      server.openGate(gate)
-      let results = try #require(scraping.result(), "scrape never returned").get()
+      let (paths, urls, overlapped, results) = try scrapeBehindOneGate(count, random: &random, server: server)
 
       #expect(overlapped, "the \(count) requests were never all in flight at once")
       try #require(results.count == count, "\(count - results.count) of \(count) results went missing")
@@ -166,6 +148,24 @@ struct ConcurrentScraperTests {
 }
 
 // MARK: - Fixtures
+
+/// Scrapes `count` documents that one gate holds, and opens it once all are in flight.
+///
+/// Every request waits at the gate, so all of them are in flight at once only if every thread is
+/// running before any has been answered; the answers then arrive together, and the threads all
+/// record their results in the same instant.
+private func scrapeBehindOneGate(
+  _ count: Int, random: inout WorkbookRandom, server: FixtureServer
+) throws -> (paths: [String], urls: [URL], overlapped: Bool, results: [URL: ScrapeResult]) {
+  let gate = random.name()
+  let paths = random.documentPaths(count)
+  let urls = paths.map { server.url(for: "\($0)?gate=\(gate)") }
+  let scraping = BackgroundCall { scrape(urls, timeout: patience) }
+  let overlapped = scraping.waitWhileRunning { server.waitUntil(inFlight: count, timeout: $0) }
+  server.openGate(gate)
+  let results = try #require(scraping.result(), "scrape never returned").get()
+  return (paths, urls, overlapped, results)
+}
 
 /// The timeout for requests that must not time out: a gate may hold them while the test works.
 private let patience = Duration.seconds(60)
