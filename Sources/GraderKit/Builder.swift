@@ -35,10 +35,8 @@ struct Builder {
         deadline: .seconds(30 * 60)
       ).run()
       if outcome.termination == .exited(0) {
-        let bin = scratchPath.appendingPathComponent("debug")
-        return Build(
-          testBinary: bin.appendingPathComponent("ConcurrencyWorkbookPackageTests.xctest"),
-          binFolder: bin, uncompiled: uncompiled)
+        let testBinary = scratchPath.appendingPathComponent("debug/ConcurrencyWorkbookPackageTests.xctest")
+        return Build(testBinary: testBinary, uncompiled: uncompiled)
       }
       let errors = CompilerErrors(output: outcome.output, workbook: workbook)
       let newlyBroken = errors.byChapter.filter { uncompiled[$0.key] == nil }
@@ -74,8 +72,6 @@ extension Builder {
 /// A build of the workbook's tests: the test binary and the chapters left out, with their first errors.
 public struct Build: Sendable {
   public var testBinary: URL
-  /// The folder of the test binary and of the package's executables.
-  public var binFolder: URL
   public var uncompiled: [Chapter: [String]]
 }
 

@@ -64,7 +64,7 @@ public struct CommandRunner {
       print(try grade.json())
     } else {
       print(
-        Report(workbook: workbook, usesColor: Report.terminalWantsColor, isDetailed: isDetailed).render(grade)
+        Report(usesColor: Report.terminalWantsColor, isDetailed: isDetailed).render(grade)
       )
     }
     return grade.isPassing ? 0 : 1

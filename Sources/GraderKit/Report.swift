@@ -6,10 +6,8 @@ public struct Report {
   public var usesColor: Bool
   /// One chapter in detail: every failure message, the output of a crash, the hints.
   public var isDetailed: Bool
-  public let workbook: Workbook
 
-  public init(workbook: Workbook, usesColor: Bool, isDetailed: Bool) {
-    self.workbook = workbook
+  public init(usesColor: Bool, isDetailed: Bool) {
     self.usesColor = usesColor
     self.isDetailed = isDetailed
   }

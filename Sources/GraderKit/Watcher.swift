@@ -41,7 +41,7 @@ struct Watcher {
     configure(&grader)
     let grade = try grader.grade([chapter])
     Swift.print(
-      Report(workbook: workbook, usesColor: Report.terminalWantsColor, isDetailed: true).render(grade))
+      Report(usesColor: Report.terminalWantsColor, isDetailed: true).render(grade))
     if grade.isPassing {
       let next = workbook.chapters.first { $0.number > chapter.number }
       Swift.print(
