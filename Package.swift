@@ -3,74 +3,95 @@
 import Foundation
 import PackageDescription
 
-/// A chapter of the course. Its folder under `Exercises/` and `Solutions/` is `NN-Module`,
-/// its tests are `Tests/ModuleTests/`, and the module name is the same for both sources.
-struct Chapter {
-  let folder: String
-  var dependencies: [Target.Dependency] = []
-  var testDependencies: [Target.Dependency] = []
-  /// Seconds the grader gives the chapter's tests before it stops them; nil is its default (120).
-  /// SwiftPM ignores it; `./grader` reads it from this file.
-  var deadline: Int? = nil
-  /// The chapter's weight in a grade; each of its tests earns an equal share. `./grader` reads it.
-  var points: Int = 10
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path
+let environment = ProcessInfo.processInfo.environment
+let files = FileManager.default
 
-  var number: String { String(folder.prefix(2)) }
-  var module: String { String(folder.dropFirst(3)) }
+/// A chapter of the course, as its `Tests/ModuleTests/chapter.json` describes it.
+///
+/// The file is the chapter's one description: the grader decodes the same file for the title,
+/// points and deadline (CONTRIBUTING.md states its fields and their defaults). The manifest needs
+/// only the number and the test dependencies, and ignores the rest.
+struct Chapter: Decodable {
+  var number: Int
+  var testDependencies: [String]?
+  /// `Threads`, from the folder `Tests/ThreadsTests` that holds the file.
+  var module = ""
+
+  private enum CodingKeys: String, CodingKey { case number, testDependencies }
+
+  /// `01`: the number as the folders and the environment variables write it.
+  var paddedNumber: String { number < 10 ? "0\(number)" : "\(number)" }
+  /// `01-Threads`: the folder under `Exercises/` and `Solutions/`.
+  var folder: String { "\(paddedNumber)-\(module)" }
 }
 
-/// The chapters, in course order. Add a chapter here and nowhere else.
-let chapters: [Chapter] = [
-  Chapter(folder: "01-Threads"),
-  Chapter(folder: "02-CounterLocking"),
-  Chapter(folder: "03-RaceConditions"),
-  Chapter(folder: "04-ThreadLocalIDs"),
-  Chapter(folder: "05-ConcurrentScraper", testDependencies: ["FixtureServer"]),
-  Chapter(folder: "06-ThreadPools", testDependencies: ["FixtureServer"]),
-  Chapter(folder: "07-TaskGroups", testDependencies: ["FixtureServer"]),
-  Chapter(folder: "08-ParallelCPU"),
-  Chapter(folder: "09-ProcessPool", testDependencies: ["SumWorker"]),
-  Chapter(folder: "10-Capstone", testDependencies: ["FixtureServer"]),
-]
+/// The chapters, in course order: every `Tests/*Tests/chapter.json`.
+let chapters: [Chapter] = ((try? files.contentsOfDirectory(atPath: packageRoot + "/Tests")) ?? [])
+  .filter { $0.hasSuffix("Tests") }
+  .compactMap { testFolder in
+    let url = URL(fileURLWithPath: "\(packageRoot)/Tests/\(testFolder)/chapter.json")
+    guard let data = try? Data(contentsOf: url),
+      var chapter = try? JSONDecoder().decode(Chapter.self, from: data)
+    else { return nil }
+    chapter.module = String(testFolder.dropLast("Tests".count))
+    return chapter
+  }
+  .sorted { $0.number < $1.number }
 
 /// Which chapters build from `Solutions/`: `WORKBOOK_SOLUTIONS=all`, or numbers like `02,03`.
 /// Which chapters are left out of the build: `WORKBOOK_EXCLUDE=02,03`.
-/// The grader sets these; the module names stay the same, so one test suite grades both.
-let environment = ProcessInfo.processInfo.environment
-func chapterNumbers(_ variable: String) -> Set<String> {
-  Set((environment[variable] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+/// The module names stay the same, so one test suite grades both.
+func chapterNumbers(_ variable: String) -> Set<String>? {
+  environment[variable].map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
 }
-let solutionChapters = chapterNumbers("WORKBOOK_SOLUTIONS")
-let excludedChapters = chapterNumbers("WORKBOOK_EXCLUDE")
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path
+let solutionChapters = chapterNumbers("WORKBOOK_SOLUTIONS") ?? []
+let excludedChapters = chapterNumbers("WORKBOOK_EXCLUDE") ?? []
+/// The grader names the chapters to build in `WORKBOOK_CHAPTERS` (numbers, `01,02`): SwiftPM keeps
+/// this manifest's result until its text or environment changes, so a folder that appeared or
+/// disappeared since would go unseen. Without it (`swift test`), a chapter builds if its folder exists.
+let namedChapters = chapterNumbers("WORKBOOK_CHAPTERS")
 
 func sourceFolder(of chapter: Chapter) -> String {
-  let useSolution = solutionChapters.contains("all") || solutionChapters.contains(chapter.number)
+  let useSolution = solutionChapters.contains("all") || solutionChapters.contains(chapter.paddedNumber)
   return (useSolution ? "Solutions/" : "Exercises/") + chapter.folder
 }
 
-/// A chapter whose folder is missing is left out here, so the rest still builds; `./grader check`
-/// names the missing folder.
+func exists(_ path: String) -> Bool { files.fileExists(atPath: "\(packageRoot)/\(path)") }
+
 let includedChapters = chapters.filter { chapter in
-  !excludedChapters.contains(chapter.number)
-    && FileManager.default.fileExists(atPath: packageRoot + "/" + sourceFolder(of: chapter))
-    && FileManager.default.fileExists(atPath: packageRoot + "/Tests/" + chapter.module + "Tests")
+  guard !excludedChapters.contains(chapter.paddedNumber) else { return false }
+  return namedChapters?.contains(chapter.paddedNumber) ?? exists(sourceFolder(of: chapter))
 }
 
+/// Each chapter builds its module from its folder, and, where the chapter hands the student code
+/// of its own (`Exercises/NN-Module/Given/`), a module `ModuleGiven` that both sides import.
+func givenFolder(of chapter: Chapter) -> String? {
+  let folder = "Exercises/\(chapter.folder)/Given"
+  return exists(folder) ? folder : nil
+}
+func givenDependencies(of chapter: Chapter) -> [Target.Dependency] {
+  givenFolder(of: chapter) == nil ? [] : [.target(name: chapter.module + "Given")]
+}
 let chapterTargets: [Target] = includedChapters.flatMap { chapter -> [Target] in
-  [
+  let givenTargets: [Target] =
+    givenFolder(of: chapter).map {
+      [.target(name: chapter.module + "Given", dependencies: ["WorkbookSupport"], path: $0)]
+    } ?? []
+  let givenDependencies = givenDependencies(of: chapter)
+  return givenTargets + [
     .target(
       name: chapter.module,
-      dependencies: ["WorkbookSupport"] + chapter.dependencies,
+      dependencies: ["WorkbookSupport"] + givenDependencies,
       path: sourceFolder(of: chapter),
-      // The lesson and hints sit beside the exercise code; solutions have neither.
-      exclude: ["README.md", "hints.md"].filter {
-        FileManager.default.fileExists(atPath: "\(packageRoot)/\(sourceFolder(of: chapter))/\($0)")
-      }
+      // The lesson, the hints and the given code sit beside the exercise code; solutions have none.
+      exclude: ["README.md", "hints.md", "Given"].filter { exists("\(sourceFolder(of: chapter))/\($0)") }
     ),
     .testTarget(
       name: chapter.module + "Tests",
-      dependencies: [.target(name: chapter.module), "WorkbookTestSupport"] + chapter.testDependencies
+      dependencies: [.target(name: chapter.module), "WorkbookTestSupport"] + givenDependencies
+        + (chapter.testDependencies ?? []).map { .byName(name: $0) },
+      exclude: ["chapter.json"]
     ),
   ]
 }
@@ -100,7 +121,9 @@ let benchmarkTargets: [Target] =
     .executableTarget(
       name: "Benchmarks",
       dependencies: ["FixtureServer", "SumWorker", "WorkbookSupport"]
-        + benchmarkModules.map { .target(name: $0) }
+        + includedChapters.filter { benchmarkModules.contains($0.module) }.flatMap {
+          [.target(name: $0.module)] + givenDependencies(of: $0)
+        }
     )
   ] : []
 let exampleTargets: [Target] = [

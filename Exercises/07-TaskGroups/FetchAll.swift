@@ -1,4 +1,5 @@
 import Foundation
+import TaskGroupsGiven
 import WorkbookSupport
 
 /// Fetches every URL at the same time and returns the pages in the order of `urls`, like

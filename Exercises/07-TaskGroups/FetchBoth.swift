@@ -1,4 +1,5 @@
 import Foundation
+import TaskGroupsGiven
 import WorkbookSupport
 
 /// Fetches two pages at the same time and returns them in argument order, like JavaScript's

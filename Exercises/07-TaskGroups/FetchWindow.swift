@@ -1,4 +1,5 @@
 import Foundation
+import TaskGroupsGiven
 import WorkbookSupport
 
 /// Fetches every URL with at most `limit` fetches in flight, and returns the pages in the order

@@ -1,4 +1,5 @@
 import Foundation
+import RaceConditionsGiven
 import Synchronization
 import WorkbookSupport
 

@@ -1,3 +1,4 @@
+import ConcurrentScraperGiven
 import Foundation
 import Synchronization
 import WorkbookSupport

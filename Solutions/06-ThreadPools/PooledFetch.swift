@@ -1,4 +1,5 @@
 import Foundation
+import ThreadPoolsGiven
 import WorkbookSupport
 
 /// Fetches every URL on a pool of `maxWorkers` threads and reports each result as it comes in.

@@ -1,4 +1,5 @@
 import Foundation
+import TaskGroupsGiven
 
 /// Fetches two pages at the same time and returns them in argument order, like JavaScript's
 /// `await Promise.all([fetch(first), fetch(second)])`.

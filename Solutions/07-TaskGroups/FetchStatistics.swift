@@ -1,4 +1,5 @@
 import Foundation
+import TaskGroupsGiven
 
 /// Totals of the pages that many tasks fetched, kept by an actor: each task sends its page
 /// here, and the actor adds the pages up one message at a time.

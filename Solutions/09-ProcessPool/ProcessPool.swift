@@ -1,4 +1,5 @@
 import Foundation
+import ProcessPoolGiven
 import WorkbookSupport
 
 /// A pool of child processes that runs a worker on many inputs, like Python's `multiprocessing.Pool`.

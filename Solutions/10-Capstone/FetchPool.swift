@@ -1,3 +1,4 @@
+import CapstoneGiven
 import Foundation
 import Synchronization
 import WorkbookSupport

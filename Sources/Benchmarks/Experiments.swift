@@ -3,6 +3,7 @@ import FixtureServer
 import Foundation
 import ParallelCPU
 import ProcessPool
+import ProcessPoolGiven
 import Synchronization
 import ThreadPools
 import WorkbookSupport

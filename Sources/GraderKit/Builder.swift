@@ -4,7 +4,7 @@ import Foundation
 ///
 /// All chapters link into one test binary, so one compile error would block every chapter.
 /// The builder reads the compiler's errors, leaves the chapters they belong to out of the
-/// build (through `WORKBOOK_EXCLUDE`, which `Package.swift` reads) and builds again, until
+/// build (through `WORKBOOK_CHAPTERS`, which `Package.swift` reads) and builds again, until
 /// the rest builds.
 struct Builder {
   let workbook: Workbook
@@ -17,8 +17,12 @@ struct Builder {
   func build() throws -> Build {
     forgetCompiledFileTimes()
     var uncompiled: [Chapter: [String]] = [:]
+    let present = workbook.chapters.filter { chapter in
+      FileManager.default.fileExists(atPath: workbook.folder(of: chapter, in: sources).path)
+    }
     while true {
       let excluded = uncompiled.keys.map(\.number).sorted()
+      let built = present.filter { uncompiled[$0] == nil }.map(\.number)
       log(
         "Building the \(sources.rawValue)"
           + (excluded.isEmpty ? "" : " without chapter \(excluded.joined(separator: ", "))") + "…")
@@ -30,7 +34,9 @@ struct Builder {
           + flags,
         environment: [
           "WORKBOOK_SOLUTIONS": sources == .solutions ? "all" : "",
-          "WORKBOOK_EXCLUDE": excluded.joined(separator: ","),
+          "WORKBOOK_EXCLUDE": "",
+          "WORKBOOK_CHAPTERS": built.joined(separator: ","),
+          "WORKBOOK_LAYOUT": layoutFingerprint(),
         ],
         deadline: .seconds(30 * 60)
       ).run()
@@ -51,6 +57,26 @@ struct Builder {
 }
 
 extension Builder {
+  /// What `Package.swift` reads from disk, written out for the environment of the build.
+  ///
+  /// SwiftPM keeps a manifest's result until its text or its environment changes: a chapter's
+  /// `chapter.json`, lesson or `Given/` folder that changed since would go unseen (one student's
+  /// missing chapter became every later student's). In the environment, each change is seen.
+  fileprivate func layoutFingerprint() -> String {
+    workbook.chapters.map { chapter in
+      let folder = workbook.folder(of: chapter, in: sources)
+      let entries = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
+        .filter { !$0.hasSuffix(".swift") }.sorted()
+      let given = workbook.folder(of: chapter, in: .exercises).appendingPathComponent("Given")
+      let metadata = workbook.root.appendingPathComponent(
+        "Tests/\(chapter.testModule)/\(Chapter.metadataFile)")
+      let text = (try? String(contentsOf: metadata, encoding: .utf8)) ?? ""
+      return "\(chapter.folder)[\(entries.joined(separator: ","))]"
+        + "given=\(FileManager.default.fileExists(atPath: given.path))"
+        + text.split(whereSeparator: \.isWhitespace).joined()
+    }.joined(separator: ";")
+  }
+
   /// Drops the compiler's record of the file times it saw in each chapter's last build.
   ///
   /// From that record (`*.priors`) the compiler's driver took a chapter whose file was replaced

@@ -78,6 +78,19 @@ public struct Check {
   func layoutItems() -> [Item] {
     var items: [Item] = []
     let files = FileManager.default
+    // A chapter exists through its `Tests/ModuleTests/chapter.json`: a folder without one is never built.
+    let known = Set(workbook.chapters.map(\.folder))
+    for sources in [Sources.exercises, .solutions] {
+      let folder = workbook.root.appendingPathComponent(sources.folderName)
+      let strays = ((try? files.contentsOfDirectory(atPath: folder.path)) ?? []).filter {
+        !$0.hasPrefix(".") && !known.contains($0)
+      }
+      items.append(
+        Item(
+          name: "every folder of \(sources.folderName)/ is a chapter",
+          problem: strays.isEmpty
+            ? nil : "\(strays.sorted().joined(separator: ", ")) match no Tests/ModuleTests/chapter.json"))
+    }
     for chapter in workbook.chapters {
       let exercise = workbook.folder(of: chapter, in: .exercises)
       let solution = workbook.folder(of: chapter, in: .solutions)
@@ -93,6 +106,11 @@ public struct Check {
         item(
           "has a \(name)", files.fileExists(atPath: path) ? nil : "\(relative(exercise))/\(name) is missing")
       }
+      let strayGiven = solution.appendingPathComponent("Given")
+      item(
+        "keeps its given code in one copy",
+        files.fileExists(atPath: strayGiven.path)
+          ? "\(relative(strayGiven)) exists: given code lives in \(relative(exercise))/Given only" : nil)
       let exerciseFiles = swiftFiles(in: exercise)
       let solutionFiles = swiftFiles(in: solution)
       let unmatched = Set(exerciseFiles.keys).symmetricDifference(solutionFiles.keys).sorted()

@@ -63,6 +63,8 @@ public struct ChapterResult: Codable, Sendable {
     case noTests = "no tests"
     /// The chapter's folder, or its tests' folder, is not there.
     case missing
+    /// A submission's chapter holds a file the grader will not read (a link out of it, a FIFO).
+    case refused
     /// The tests passed, but ThreadSanitizer saw a data race while they ran (`--races`).
     case dataRace = "data race"
   }

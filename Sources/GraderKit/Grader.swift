@@ -19,6 +19,8 @@ public struct Grader: Sendable {
   public var detectsRaces = false {
     didSet { scratchPath = Self.scratchPath(of: workbook, sources: sources, detectsRaces: detectsRaces) }
   }
+  /// Chapters of a submission that were not taken, and why (`SealedCopy`).
+  public var refused: [Chapter: String] = [:]
   /// Where progress goes: standard error, so that standard output stays clean for `--format json`.
   public var log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
 
@@ -53,7 +55,9 @@ public struct Grader: Sendable {
     let results = ResultSlots(count: chapters.count)
     var toRun: [Int] = []
     for (index, chapter) in chapters.enumerated() {
-      if let missing = missingFolder(of: chapter) {
+      if let reason = refused[chapter] {
+        results[index] = runner.result(for: chapter, status: .refused, message: reason)
+      } else if let missing = missingFolder(of: chapter) {
         results[index] = runner.result(
           for: chapter, status: .missing,
           message:

@@ -10,6 +10,8 @@ public struct Submission: Sendable {
   public let student: String
   /// The folder that holds the student's `NN-Module` chapter folders.
   public let exercises: URL
+  /// The folder handed in: nothing outside it is read.
+  public let folder: URL
 
   public init(folder: URL) throws {
     let files = FileManager.default
@@ -18,6 +20,7 @@ public struct Submission: Sendable {
       throw GraderError.missingFolder(folder.path)
     }
     student = folder.standardizedFileURL.lastPathComponent
+    self.folder = folder.standardizedFileURL
     exercises = Self.exercisesFolder(in: folder)
   }
 
@@ -78,23 +81,43 @@ public struct SubmissionGrader {
     try preparePristineCopy()
     let exercises = workspace.appendingPathComponent("Exercises")
     try FileManager.default.createDirectory(at: exercises, withIntermediateDirectories: true)
+    var refused: [Chapter: String] = [:]
     for chapter in workbook.chapters {
       let theirs = submission.exercises.appendingPathComponent(chapter.folder)
       let ours = exercises.appendingPathComponent(chapter.folder)
+      let staged = workspace.appendingPathComponent(".staged")
+      try? FileManager.default.removeItem(at: staged)
       guard FileManager.default.fileExists(atPath: theirs.path) else {
         try? FileManager.default.removeItem(at: ours)
         continue
       }
+      do {
+        // Only the student's own Swift files, sealed inside the submission; what the chapter
+        // hands out (`Given/`) comes from this checkout, whatever the student's copy holds.
+        try SealedCopy(root: submission.folder).copySwiftFiles(of: theirs, to: staged, skipping: ["Given"])
+        let given = workbook.folder(of: chapter, in: .exercises).appendingPathComponent("Given")
+        if FileManager.default.fileExists(atPath: given.path) {
+          try copy(given, to: staged.appendingPathComponent("Given"))
+        }
+      } catch let problem as SealedCopy.Refusal {
+        refused[chapter] = problem.description
+        try? FileManager.default.removeItem(at: staged)
+        try? FileManager.default.removeItem(at: ours)
+        continue
+      }
       // A chapter the same as the last student's keeps its files, and so its build products.
-      if try isSame(theirs, ours) { continue }
+      if try isSame(staged, ours) {
+        try FileManager.default.removeItem(at: staged)
+        continue
+      }
       try? FileManager.default.removeItem(at: ours)
-      // Fresh file times: the build must see each student's files as changed, even where an
-      // older file time would look older than the last student's build products.
-      try copy(theirs, to: ours, keepingTimes: false)
+      try FileManager.default.moveItem(at: staged, to: ours)
     }
-    let copy = try Workbook(root: workspace)
+    // The instructor's chapters, titles and points: never the student's copy of them.
+    let copy = Workbook(root: try Workbook(root: workspace).root, chapters: workbook.chapters)
     var grader = Grader(workbook: copy, sources: .exercises)
     configure(&grader)
+    grader.refused = refused
     let numbers = chapters.map { Set($0.map(\.number)) }
     var grade = try grader.grade(
       numbers.map { numbers in copy.chapters.filter { numbers.contains($0.number) } })

@@ -1,35 +1,52 @@
 import Foundation
 
-/// The workbook on disk: its root folder and its chapters, as `Package.swift` lists them.
+/// The workbook on disk: its root folder and its chapters, as their `chapter.json` files describe them.
 public struct Workbook: Sendable {
   /// The folder that holds `Package.swift`.
   public let root: URL
   /// The chapters, in course order.
   public let chapters: [Chapter]
 
-  /// Reads the workbook at `root`; throws `GraderError.notAWorkbook` if `Package.swift` lists no chapter.
+  /// Reads the workbook at `root`; throws `GraderError.notAWorkbook` if it has no chapter.
   public init(root: URL) throws {
     // The compiler and Swift Testing name files by their real path, symbolic links resolved
     // (macOS's /var is /private/var): the same root lets the grader find chapters in their paths.
     let realPath = realpath(root.path, nil)
     defer { free(realPath) }
     self.root = realPath.map { URL(fileURLWithPath: String(cString: $0)) } ?? root.standardizedFileURL
-    let manifestURL = root.appendingPathComponent("Package.swift")
-    guard let manifest = try? String(contentsOf: manifestURL, encoding: .utf8) else {
+    guard FileManager.default.fileExists(atPath: root.appendingPathComponent("Package.swift").path) else {
       throw GraderError.notAWorkbook(root.path)
     }
-    // `Package.swift` lists each chapter once, as `Chapter(folder: "NN-Module"…)`: reading that
-    // list keeps the grader from holding a second copy of it.
-    let pattern = /^\s*Chapter\(folder: "(\d\d)-(\w+)"/
-    chapters = manifest.split(separator: "\n").compactMap { line in
-      guard let match = line.firstMatch(of: pattern) else { return nil }
-      let deadline = line.firstMatch(of: /deadline: (\d+)/).flatMap { Int($0.1) }
-      let points = line.firstMatch(of: /points: (\d+)/).flatMap { Int($0.1) }
-      return Chapter(
-        number: String(match.1), module: String(match.2), root: root,
-        deadline: deadline.map { .seconds($0) }, points: points ?? Chapter.defaultPoints)
-    }
+    chapters = try Self.chapters(in: self.root)
     if chapters.isEmpty { throw GraderError.notAWorkbook(root.path) }
+  }
+
+  /// A workbook whose chapters are another's: a submission's scratch copy is graded on the
+  /// instructor's chapters, whatever the student's copy holds or lacks.
+  init(root: URL, chapters: [Chapter]) {
+    self.root = root
+    self.chapters = chapters
+  }
+
+  /// Every `Tests/ModuleTests/chapter.json`, in course order: the same files `Package.swift` reads.
+  static func chapters(in root: URL) throws -> [Chapter] {
+    let tests = root.appendingPathComponent("Tests")
+    let folders = (try? FileManager.default.contentsOfDirectory(atPath: tests.path)) ?? []
+    let chapters = try folders.filter { $0.hasSuffix("Tests") }.sorted().compactMap { folder -> Chapter? in
+      let file = tests.appendingPathComponent(folder).appendingPathComponent(Chapter.metadataFile)
+      guard let data = FileManager.default.contents(atPath: file.path) else { return nil }
+      do {
+        return try Chapter(module: String(folder.dropLast("Tests".count)), metadata: data)
+      } catch {
+        throw GraderError.badChapterMetadata("Tests/\(folder)/\(Chapter.metadataFile)", "\(error)")
+      }
+    }
+    let numbers = chapters.map(\.number)
+    if let twice = numbers.first(where: { number in numbers.filter { $0 == number }.count > 1 }) {
+      throw GraderError.badChapterMetadata(
+        "Tests/*/\(Chapter.metadataFile)", "two chapters have the number \(twice)")
+    }
+    return chapters.sorted { $0.number < $1.number }
   }
 
   /// The chapter a student names: `02`, `2`, `CounterLocking`, `counter-locking` or `02-CounterLocking`.
@@ -59,30 +76,56 @@ public struct Chapter: Sendable, Hashable {
   public let number: String
   /// The module both `Exercises/NN-Module` and `Solutions/NN-Module` build: `Threads`.
   public let module: String
-  /// The lesson's title, from the first heading of its `README.md`.
+  /// The chapter's title in the grade: `Threads and join`.
   public let title: String
   /// How long the chapter's tests may run, when it needs another than the grader's default.
   public let deadline: Duration?
   /// The chapter's weight in a grade, shared equally by its tests.
   public let points: Int
-  /// The weight of a chapter that sets none in `Package.swift`.
+  /// The weight of a chapter that sets none.
   public static let defaultPoints = 10
+  /// The file beside a chapter's tests that describes the chapter.
+  public static let metadataFile = "chapter.json"
 
-  init(number: String, module: String, root: URL, deadline: Duration? = nil, points: Int = defaultPoints) {
+  init(number: String, module: String, title: String, deadline: Duration? = nil, points: Int = defaultPoints)
+  {
     self.number = number
     self.module = module
+    self.title = title
     self.deadline = deadline
     self.points = points
-    let lesson = root.appendingPathComponent("Exercises/\(number)-\(module)/README.md")
-    let heading = (try? String(contentsOf: lesson, encoding: .utf8))?
-      .split(separator: "\n").first { $0.hasPrefix("# ") }
-    // "# Chapter 2 · Counter locking" gives "Counter locking".
-    title =
-      heading.map { line in
-        let text = line.dropFirst(2)
-        return String(text.split(separator: "·", maxSplits: 1).last ?? text).trimmingCharacters(
-          in: .whitespaces)
-      } ?? module
+  }
+
+  /// Decodes `chapter.json`; `CONTRIBUTING.md` documents its fields.
+  init(module: String, metadata: Data) throws {
+    let fields = try JSONDecoder().decode(Metadata.self, from: metadata)
+    guard (1...99).contains(fields.number) else {
+      throw Metadata.Invalid(reason: "number must be 1 to 99, not \(fields.number)")
+    }
+    if let points = fields.points, points < 0 {
+      throw Metadata.Invalid(reason: "points must be 0 or more, not \(points)")
+    }
+    if let deadline = fields.deadlineSeconds, deadline <= 0 {
+      throw Metadata.Invalid(reason: "deadlineSeconds must be more than 0, not \(deadline)")
+    }
+    self.init(
+      number: fields.number < 10 ? "0\(fields.number)" : "\(fields.number)", module: module,
+      title: fields.title,
+      deadline: fields.deadlineSeconds.map { .seconds($0) }, points: fields.points ?? Self.defaultPoints)
+  }
+
+  /// The fields of `chapter.json`; `Package.swift` decodes `number` and `testDependencies` from it too.
+  struct Metadata: Decodable {
+    var number: Int
+    var title: String
+    var points: Int?
+    var deadlineSeconds: Int?
+    var testDependencies: [String]?
+
+    struct Invalid: Error, CustomStringConvertible {
+      var reason: String
+      var description: String { reason }
+    }
   }
 
   /// `01-Threads`.

@@ -1,4 +1,5 @@
 import Capstone
+import CapstoneGiven
 import FixtureServer
 import Foundation
 import Synchronization

@@ -1,4 +1,5 @@
 import ConcurrentScraper
+import ConcurrentScraperGiven
 import FixtureServer
 import Foundation
 import Testing

@@ -73,9 +73,6 @@ struct FixtureWorkbook {
       else { continue }
       wanted[path] = try Data(contentsOf: fixtures.appendingPathComponent(path))
     }
-    if let chapters {
-      wanted["Package.swift"] = Data(try manifest(listing: chapters).utf8)
-    }
     for (path, data) in wanted {
       let destination = target.appendingPathComponent(path)
       if (try? Data(contentsOf: destination)) != data {
@@ -100,7 +97,8 @@ struct FixtureWorkbook {
   }
 
   /// Whether a fixture file belongs to a workbook of `chapters`: the shared code always does; a
-  /// chapter's exercise, solution and tests only if the chapter is one of them.
+  /// chapter's exercise, solution and tests (with its `chapter.json`, which makes it a chapter)
+  /// only if the chapter is one of them.
   private static func belongs(_ path: String, to chapters: [String]?) -> Bool {
     guard let chapters else { return true }
     let parts = path.split(separator: "/").map(String.init)
@@ -110,16 +108,6 @@ struct FixtureWorkbook {
     case "Tests": return chapters.contains { "\($0.dropFirst(3))Tests" == parts[1] }
     default: return true
     }
-  }
-
-  /// The fixtures' `Package.swift`, with the other chapters' lines left out of its list.
-  private static func manifest(listing chapters: [String]) throws -> String {
-    let text = try String(contentsOf: fixtures.appendingPathComponent("Package.swift"), encoding: .utf8)
-    let lines = text.split(separator: "\n", omittingEmptySubsequences: false).filter { line in
-      guard let match = line.firstMatch(of: /^\s*Chapter\(folder: "([^"]+)"/) else { return true }
-      return chapters.contains(String(match.1))
-    }
-    return lines.joined(separator: "\n")
   }
 }
 

@@ -202,12 +202,10 @@ enum HandIn: String, CaseIterable, Sendable, CustomTestStringConvertible {
       try Self.passingTests.write(
         to: folder.appendingPathComponent("Tests/FailingTests/FailingTests.swift"), atomically: true,
         encoding: .utf8)
-      let manifest = folder.appendingPathComponent("Package.swift")
-      try String(contentsOf: manifest, encoding: .utf8)
-        .replacingOccurrences(
-          of: #"Chapter(folder: "02-Failing")"#, with: #"Chapter(folder: "02-Failing", points: 100)"#
-        )
-        .write(to: manifest, atomically: true, encoding: .utf8)
+      let metadata = folder.appendingPathComponent("Tests/FailingTests/chapter.json")
+      try String(contentsOf: metadata, encoding: .utf8)
+        .replacingOccurrences(of: #""title""#, with: #""points": 100, "title""#)
+        .write(to: metadata, atomically: true, encoding: .utf8)
     }
   }
 

@@ -5,14 +5,36 @@ import Testing
 
 @Suite("Grader · workbook layout")
 struct WorkbookTests {
-  @Test("chapters come from Package.swift in course order, with titles from their lessons")
-  func chaptersFromManifest() throws {
-    let workbook = try TemporaryWorkbook(chapters: ["01-Threads", "02-CounterLocking"])
-    try workbook.write("# Chapter 2 · Counter locking\n\nText.", to: "Exercises/02-CounterLocking/README.md")
+  @Test(
+    "chapters come from their chapter.json files in course order, with their titles, points and deadlines")
+  func chaptersFromMetadata() throws {
+    let workbook = try TemporaryWorkbook(chapters: ["02-CounterLocking", "10-Capstone", "01-Threads"])
+    try workbook.write(
+      #"{"number": 10, "title": "Capstone", "points": 25, "deadlineSeconds": 300}"#,
+      to: "Tests/CapstoneTests/chapter.json")
     let chapters = try Workbook(root: workbook.root).chapters
-    #expect(chapters.map(\.folder) == ["01-Threads", "02-CounterLocking"])
-    #expect(chapters.map(\.title) == ["Threads", "Counter locking"])
+    #expect(chapters.map(\.folder) == ["01-Threads", "02-CounterLocking", "10-Capstone"])
+    #expect(chapters.map(\.title) == ["Threads", "CounterLocking", "Capstone"])
+    #expect(chapters.map(\.points) == [10, 10, 25])
+    #expect(chapters.map(\.deadline) == [nil, nil, .seconds(300)])
     #expect(chapters[1].testFilter == "^CounterLockingTests\\.")
+  }
+
+  @Test(
+    "a chapter.json that cannot be read names its file and what is wrong (exit code 3)",
+    arguments: [
+      (#"{"title": "No number"}"#, "number"), (#"{"number": 0, "title": "Zero"}"#, "1 to 99"),
+      (#"{"number": 1, "title": "T", "points": -1}"#, "points"), ("not json", "chapter.json"),
+    ])
+  func badMetadata(text: String, named: String) throws {
+    let workbook = try TemporaryWorkbook(chapters: ["01-Threads"])
+    try workbook.write(text, to: "Tests/ThreadsTests/chapter.json")
+    #expect {
+      try Workbook(root: workbook.root)
+    } throws: { error in
+      (error as? GraderError)?.exitCode == 3 && "\(error)".contains("Tests/ThreadsTests/chapter.json")
+        && "\(error)".contains(named)
+    }
   }
 
   @Test(
@@ -100,14 +122,19 @@ struct LayoutCheckTests {
 
 // MARK: - Fixtures
 
-/// A workbook in a temporary folder, with a `Package.swift` that lists the given chapters.
+/// A workbook in a temporary folder, with a `chapter.json` for each of the given chapters.
 struct TemporaryWorkbook {
   let root: URL
 
   init(chapters: [String]) throws {
     root = FileManager.default.temporaryDirectory.appendingPathComponent("workbook-\(UUID())")
-    let list = chapters.map { "  Chapter(folder: \"\($0)\")," }.joined(separator: "\n")
-    try write("let chapters: [Chapter] = [\n\(list)\n]\n", to: "Package.swift")
+    try write("// A manifest the grader never reads.\n", to: "Package.swift")
+    for folder in chapters {
+      let module = folder.dropFirst(3)
+      try write(
+        #"{"number": \#(Int(folder.prefix(2)) ?? 0), "title": "\#(module)"}"#,
+        to: "Tests/\(module)Tests/chapter.json")
+    }
   }
 
   func write(_ text: String, to path: String) throws {

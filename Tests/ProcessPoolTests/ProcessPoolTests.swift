@@ -1,5 +1,6 @@
 import Foundation
 import ProcessPool
+import ProcessPoolGiven
 import Testing
 import WorkbookTestSupport
 

@@ -1,5 +1,6 @@
 import Foundation
 import RaceConditions
+import RaceConditionsGiven
 import Synchronization
 import Testing
 import WorkbookSupport

@@ -2,6 +2,7 @@ import FixtureServer
 import Foundation
 import Synchronization
 import TaskGroups
+import TaskGroupsGiven
 import Testing
 import WorkbookSupport
 import WorkbookTestSupport

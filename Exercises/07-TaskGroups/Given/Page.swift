@@ -1,3 +1,6 @@
+// Given: the chapter hands you this code as the module `TaskGroupsGiven`, which your exercise
+// and the tests import. You need not change it.
+
 import Foundation
 import WorkbookSupport
 

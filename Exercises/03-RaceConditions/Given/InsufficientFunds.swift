@@ -1,3 +1,6 @@
+// Given: the chapter hands you this code as the module `RaceConditionsGiven`, which your exercise
+// and the tests import. You need not change it.
+
 /// The error a withdrawal or a transfer throws instead of taking an account below zero.
 public struct InsufficientFunds: Error, Equatable, Sendable {
   /// The balance the account had when it refused.
