@@ -144,7 +144,9 @@ let package = Package(
     .target(name: "WorkbookTestSupport", dependencies: ["WorkbookSupport", "MutexTSanShim"]),
     // Lets ThreadSanitizer see `Mutex` on Linux (`./grader --races`); empty in other builds.
     .target(name: "MutexTSanShim", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
-    .target(name: "GraderKit"),
+    .target(name: "GraderKit", dependencies: ["GraderProcessControl"]),
+    // prctl and prlimit for the grader: its subreaper and its children's memory cap.
+    .target(name: "GraderProcessControl"),
     .executableTarget(name: "Grader", dependencies: ["GraderKit"]),
     .testTarget(name: "GraderKitTests", dependencies: ["GraderKit", "WorkbookTestSupport"]),
     .target(name: "FixtureServer"),

@@ -10,6 +10,7 @@ let root = URL(
 do {
   let command = try Command(arguments: Array(CommandLine.arguments.dropFirst()))
   ChildProcesses.killAllOnInterrupt()
+  ChildProcesses.adoptOrphans()
   // Help needs no workbook: it works from anywhere.
   if command.action == .help {
     print(Command.usage)

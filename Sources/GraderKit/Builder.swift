@@ -12,13 +12,16 @@ struct Builder {
   /// The build folder: one for each source set, so switching sets never rebuilds.
   let scratchPath: URL
   let flags: [String]
+  /// Chapters never to build, such as a submission's refused ones.
+  var skipped: Set<Chapter> = []
   let log: @Sendable (String) -> Void
 
   func build() throws -> Build {
     forgetCompiledFileTimes()
     var uncompiled: [Chapter: [String]] = [:]
     let present = workbook.chapters.filter { chapter in
-      FileManager.default.fileExists(atPath: workbook.folder(of: chapter, in: sources).path)
+      !skipped.contains(chapter)
+        && FileManager.default.fileExists(atPath: workbook.folder(of: chapter, in: sources).path)
     }
     while true {
       let excluded = uncompiled.keys.map(\.number).sorted()

@@ -106,6 +106,15 @@ public struct Check {
         item(
           "has a \(name)", files.fileExists(atPath: path) ? nil : "\(relative(exercise))/\(name) is missing")
       }
+      // The grade counts only the tests named in the suite's source (ExpectedTests): a test
+      // without a display name would run and never count.
+      let testSources = swiftFiles(in: tests).values
+      let declared = testSources.map { $0.matches(of: /@Test\b/).count }.reduce(0, +)
+      let named = testSources.map { ExpectedTests.names(inSource: $0).count }.reduce(0, +)
+      item(
+        "names every test with a display name",
+        declared == named
+          ? nil : "\(declared - named) of \(declared) @Test attributes have no @Test(\"…\") name")
       let strayGiven = solution.appendingPathComponent("Given")
       item(
         "keeps its given code in one copy",

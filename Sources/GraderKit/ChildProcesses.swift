@@ -1,4 +1,5 @@
 import Foundation
+import GraderProcessControl
 import Synchronization
 
 #if canImport(Glibc)
@@ -24,6 +25,55 @@ public enum ChildProcesses {
     _ = groups.withLock { $0.remove(group) }
   }
 
+  /// Makes the grader adopt every process its children leave behind, however they left.
+  ///
+  /// A student's test can start children that leave its process group: `setsid`, a double fork,
+  /// Foundation's `Process` (which gives each child a group of its own). As a subreaper, the
+  /// grader, not `init`, becomes their parent when theirs dies, so `killOrphans()` finds them.
+  /// Linux only; elsewhere the process groups are all the grader reaches.
+  public static func adoptOrphans() {
+    _ = grader_become_subreaper()
+  }
+
+  /// Kills and reaps every child of the grader that it did not start itself: orphans it adopted.
+  ///
+  /// Killing an orphan hands the orphan's own children to the grader, so the sweep repeats until
+  /// none is left.
+  public static func killOrphans() {
+    #if os(Linux)
+      for _ in 0..<100 {
+        // Under the spawn lock, a child just spawned is registered before the sweep looks.
+        let orphans = Subprocess.spawnLock.withLock {
+          let started = groups.withLock { $0 }
+          let orphans = childrenOfThisProcess().filter { !started.contains($0) }
+          for orphan in orphans { kill(orphan, SIGKILL) }
+          return orphans
+        }
+        if orphans.isEmpty { return }
+        for orphan in orphans {
+          var status: Int32 = 0
+          while waitpid(orphan, &status, 0) == -1 && errno == EINTR {}
+        }
+      }
+    #endif
+  }
+
+  /// The IDs of the processes whose parent is this one, from `/proc/PID/stat`.
+  static func childrenOfThisProcess() -> [pid_t] {
+    let me = getpid()
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return names.compactMap { name -> pid_t? in
+      guard let pid = pid_t(name), pid != me,
+        let stat = try? String(contentsOfFile: "/proc/\(name)/stat", encoding: .utf8),
+        // The command name, in parentheses, may hold spaces: the fields after it are safe to split.
+        let close = stat.lastIndex(of: ")")
+      else { return nil }
+      let fields = stat[stat.index(after: close)...].split(separator: " ")
+      guard fields.count > 1, pid_t(fields[1]) == me else { return nil }
+      return pid
+    }
+  }
+
   /// Kills every live child group, then exits with 130, on Ctrl-C or SIGTERM.
   public static func killAllOnInterrupt() {
     for signalNumber in [SIGINT, SIGTERM] {
@@ -33,6 +83,7 @@ public enum ChildProcesses {
         for group in groups.withLock({ $0 }) {
           kill(-group, SIGKILL)
         }
+        killOrphans()
         FileHandle.standardError.write(
           Data("\ngrader: interrupted; stopped every test it had started.\n".utf8))
         exit(130)

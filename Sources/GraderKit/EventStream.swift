@@ -26,6 +26,8 @@ struct SuiteRun {
   var started: Set<String> = []
   var ended: Set<String> = []
   var issues: [Issue] = []
+  /// Tests (or test cases) reported skipped or cancelled: never passed, whatever else is said.
+  var skippedOrCancelled: Set<String> = []
   var runEnded = false
 
   /// Parses the stream; lines it cannot read (a torn last line after a crash) are skipped.
@@ -46,6 +48,8 @@ struct SuiteRun {
         case "testStarted": started.insert(testID)
         case "testEnded": ended.insert(testID)
         case "runEnded": runEnded = true
+        case let kind where kind.hasSuffix("Skipped") || kind.hasSuffix("Cancelled"):
+          skippedOrCancelled.insert(testID)
         case "issueRecorded":
           guard let issue = event.issue, issue.isFailure ?? true, issue.isKnown != true else { continue }
           let message = (event.messages ?? []).map(\.text).joined(separator: "\n")
@@ -64,6 +68,11 @@ struct SuiteRun {
   /// Whether `issue` belongs to `test`; a parameterized test's cases carry IDs that extend it.
   func issues(of test: Test) -> [Issue] {
     issues.filter { $0.testID == test.id || $0.testID.hasPrefix(test.id) }
+  }
+
+  /// Whether `test` was skipped or cancelled, itself or in one of its cases.
+  func wasSkippedOrCancelled(_ test: Test) -> Bool {
+    skippedOrCancelled.contains { $0 == test.id || $0.hasPrefix(test.id) }
   }
 
   /// The tests that started and never ended: running when the process stopped.

@@ -36,11 +36,11 @@ public struct Grader: Sendable {
     return workbook.root.appendingPathComponent(detectsRaces ? name + "-races" : name)
   }
 
-  /// Builds the tests, leaving out the chapters that do not compile.
+  /// Builds the tests, leaving out the chapters that do not compile or are refused.
   public func build() throws -> Build {
     try Builder(
       workbook: workbook, sources: sources, scratchPath: scratchPath,
-      flags: detectsRaces ? ["--sanitize=thread"] : [], log: log
+      flags: detectsRaces ? ["--sanitize=thread"] : [], skipped: Set(allRefused.keys), log: log
     ).build()
   }
 
@@ -49,10 +49,24 @@ public struct Grader: Sendable {
     try run(chapters ?? workbook.chapters, on: build(), seed: seed)
   }
 
+  /// The chapters not to build: those refused by whoever made this grader, and those whose code
+  /// imports a test library.
+  private var allRefused: [Chapter: String] {
+    var refused = refused
+    for chapter in workbook.chapters where refused[chapter] == nil {
+      let folder = workbook.folder(of: chapter, in: sources)
+      if let use = TestLibraryUse.first(in: folder, relativeTo: workbook.root) {
+        refused[chapter] = use
+      }
+    }
+    return refused
+  }
+
   /// Runs the suites of `chapters` on a build already made, `jobs` at a time.
   public func run(_ chapters: [Chapter], on build: Build, seed: UInt64) -> Grade {
     let runner = suiteRunner(for: build, seed: seed)
     let results = ResultSlots(count: chapters.count)
+    let refused = allRefused
     var toRun: [Int] = []
     for (index, chapter) in chapters.enumerated() {
       if let reason = refused[chapter] {

@@ -1,4 +1,5 @@
 import Foundation
+import GraderProcessControl
 
 #if canImport(Glibc)
   import Glibc
@@ -30,9 +31,16 @@ struct Subprocess {
   let arguments: [String]
   var environment: [String: String] = [:]
   var deadline: Duration? = nil
+  /// Descriptors of the grader's handed to the child under other numbers: `[3: writeEnd]`.
+  var descriptors: [Int32: Int32] = [:]
+  /// The most address space the child may map, in bytes (`RLIMIT_AS`); nil for no limit.
+  var addressSpaceLimit: UInt64? = nil
+  /// Runs once the child has started, before the wait: to close what only the child should hold.
+  var onSpawn: @Sendable () -> Void = {}
 
-  /// Taken to make a pipe close-on-exec and to spawn, so no child is spawned between the two.
-  private static let spawnLock = NSLock()
+  /// Taken to make a pipe close-on-exec and to spawn and register a child, so no child is
+  /// spawned between the two, and no sweep of orphans sees a child not yet registered.
+  static let spawnLock = NSLock()
 
   /// Runs the child to its end, or to the deadline, and kills whatever of its group is left.
   func run() throws -> Outcome {
@@ -46,9 +54,17 @@ struct Subprocess {
     guard piped else { throw SubprocessError.spawnFailed(executable, errno) }
     let (readEnd, writeEnd) = (pipeEnds[0], pipeEnds[1])
 
-    let pid = try spawn(stdoutAndStderr: writeEnd)
+    let pid: pid_t
+    do {
+      pid = try spawn(stdoutAndStderr: writeEnd)
+    } catch {
+      close(readEnd)
+      close(writeEnd)
+      onSpawn()
+      throw error
+    }
     close(writeEnd)
-    ChildProcesses.register(pid)
+    onSpawn()
     defer { ChildProcesses.unregister(pid) }
 
     let capture = OutputCapture(fileDescriptor: readEnd)
@@ -71,8 +87,10 @@ struct Subprocess {
     } else {
       exited.wait()
     }
-    // The child is gone; anything it started in its group goes with it.
+    // The child is gone; anything it started in its group goes with it, and anything that left
+    // the group was handed to the grader (a subreaper) when its parent died.
     kill(-pid, SIGKILL)
+    ChildProcesses.killOrphans()
     let output = capture.finish()
 
     let raw = status.value
@@ -111,6 +129,9 @@ struct Subprocess {
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
     posix_spawn_file_actions_adddup2(&actions, fd, 1)
     posix_spawn_file_actions_adddup2(&actions, fd, 2)
+    for (childDescriptor, descriptor) in descriptors.sorted(by: { $0.key < $1.key }) {
+      posix_spawn_file_actions_adddup2(&actions, descriptor, childDescriptor)
+    }
     // Process group 0 means "a new group whose id is the child's pid".
     // A child starts as a fresh process would from a shell: no blocked signals (Dispatch's
     // threads block most of them, and a mask survives exec), and the signals the grader
@@ -138,9 +159,23 @@ struct Subprocess {
       envp.forEach { free($0) }
     }
     var pid: pid_t = 0
-    let result = Self.spawnLock.withLock { posix_spawnp(&pid, executable, &actions, &attributes, argv, envp) }
+    let result = Self.spawnLock.withLock {
+      let result = posix_spawnp(&pid, executable, &actions, &attributes, argv, envp)
+      if result == 0 { ChildProcesses.register(pid) }
+      return result
+    }
     guard result == 0 else { throw SubprocessError.spawnFailed(executable, result) }
+    if let addressSpaceLimit { Self.limitAddressSpace(of: pid, to: addressSpaceLimit) }
     return pid
+  }
+
+  /// Caps a child's address space, so that one student's runaway allocation fails in that child
+  /// (`Could not allocate memory`) instead of pushing the machine into its out-of-memory killer.
+  ///
+  /// The limit is set from outside, right after the spawn: the grader's own limits stay as they
+  /// are, and the child's first microseconds, spent in `exec`, allocate nothing worth a limit.
+  private static func limitAddressSpace(of pid: pid_t, to bytes: UInt64) {
+    _ = grader_limit_address_space(pid, bytes)
   }
 }
 

@@ -7,16 +7,21 @@ import Foundation
 struct SuiteRunner {
   let workbook: Workbook
   let testBinary: URL
+  /// Where ThreadSanitizer's reports go (`--races`).
   let eventsFolder: URL
   let seed: UInt64
   let deadline: @Sendable (Chapter) -> Duration
   /// Whether the test binary is built with ThreadSanitizer, whose reports to collect.
   var detectsRaces = false
 
+  /// The address space a suite's process may map: far above what any chapter's tests use
+  /// (a few hundred MiB, thread stacks and malloc arenas included), far below the machine's memory.
+  static let addressSpaceLimit: UInt64 = 6 << 30
+
   func run(_ chapter: Chapter) -> ChapterResult {
     let deadline = deadline(chapter)
-    let events = eventsFolder.appendingPathComponent("\(chapter.folder).jsonl")
-    try? FileManager.default.removeItem(at: events)
+    var expected = ExpectedTests.names(
+      in: workbook.root.appendingPathComponent("Tests/\(chapter.testModule)"))
     let raceLog = eventsFolder.appendingPathComponent("tsan-\(chapter.folder)").path
     var environment = ["WORKBOOK_SEED": String(seed), "NO_COLOR": "1"]
     if detectsRaces {
@@ -24,21 +29,35 @@ struct SuiteRunner {
       environment.merge(RaceReport.environment(logPrefix: raceLog)) { _, new in new }
     }
     let outcome: Subprocess.Outcome
+    let events: Data
+    let stream: EventPipe
     do {
-      outcome = try Subprocess(
+      stream = try EventPipe()
+      var process = Subprocess(
         executable: testBinary.path,
         arguments: [
           "--testing-library", "swift-testing", "--filter", chapter.testFilter,
-          "--experimental-event-stream-output", events.path,
+          "--experimental-event-stream-output", stream.childPath,
         ],
         environment: environment,
         deadline: deadline
-      ).run()
+      )
+      process.descriptors = [EventPipe.childDescriptor: stream.writeEnd]
+      // ThreadSanitizer maps terabytes of shadow memory: a limit on address space would stop it.
+      process.addressSpaceLimit = detectsRaces ? nil : Self.addressSpaceLimit
+      process.onSpawn = { stream.closeWriteEnd() }
+      outcome = try process.run()
+      events = stream.finish()
     } catch {
-      return result(for: chapter, status: .crashed, message: "\(error)")
+      return result(for: chapter, expected: expected, status: .crashed, message: "\(error)")
     }
-    let run = SuiteRun(jsonLines: (try? Data(contentsOf: events)) ?? Data())
-    var result = result(for: chapter, run: run, outcome: outcome, deadline: deadline)
+    let run = SuiteRun(jsonLines: events)
+    // The workbook's own suites (the grader's, the fixture server's) hold test sources in their
+    // strings: their tests are the ones their run reports.
+    if chapter.number == Chapter.toolingNumber { expected = run.tests.map(\.displayName) }
+    var result = result(
+      for: chapter, expected: expected, run: run, outcome: outcome, deadline: deadline,
+      overflowed: stream.overflowed)
     if detectsRaces {
       let races = RaceReport.collect(logPrefix: raceLog).map(\.oneLine)
       result.races = races
@@ -52,31 +71,58 @@ struct SuiteRunner {
     return result
   }
 
-  /// A result for a chapter whose suite did not run, such as one that does not compile.
+  /// A result for a chapter whose suite did not run, such as one that does not compile: each of
+  /// its tests is there, and none passed.
   func result(for chapter: Chapter, status: ChapterResult.Status, message: String) -> ChapterResult {
-    ChapterResult(
-      id: chapter.number, title: chapter.title, module: chapter.module, status: status,
-      passed: 0, total: 0, message: message, failures: [], tests: [], output: nil, maxScore: chapter.points)
+    let expected = ExpectedTests.names(
+      in: workbook.root.appendingPathComponent("Tests/\(chapter.testModule)"))
+    return result(for: chapter, expected: expected, status: status, message: message)
   }
 
   private func result(
-    for chapter: Chapter, run: SuiteRun, outcome: Subprocess.Outcome, deadline: Duration
+    for chapter: Chapter, expected: [String], status: ChapterResult.Status, message: String
+  ) -> ChapterResult {
+    ChapterResult(
+      id: chapter.number, title: chapter.title, module: chapter.module, status: status,
+      passed: 0, total: expected.count, message: message, failures: [],
+      tests: expected.map { .init(name: $0, passed: false) }, output: nil, maxScore: chapter.points)
+  }
+
+  /// Turns a run into a result, counting a test passed only on positive evidence.
+  ///
+  /// A test passes if the pristine suite declares it, the run reported it started and ended with
+  /// no issue, it was neither skipped nor cancelled, the run reached its end, and the process's
+  /// exit status agrees: Swift Testing exits 0 when every test passed, so a run whose stream
+  /// shows no failure but whose process says otherwise passes nothing.
+  private func result(
+    for chapter: Chapter, expected: [String], run: SuiteRun, outcome: Subprocess.Outcome,
+    deadline: Duration, overflowed: Bool
   ) -> ChapterResult {
     var failures: [ChapterResult.Failure] = []
     var outcomes: [ChapterResult.TestOutcome] = []
-    for test in run.tests {
-      let issues = run.issues(of: test)
-      let passed = run.ended.contains(test.id) && issues.isEmpty
-      outcomes.append(.init(name: test.displayName, passed: passed))
+    for name in expected {
+      let reported = run.tests.first { $0.displayName == name }
+      let issues = reported.map { run.issues(of: $0) } ?? []
+      let passed =
+        reported.map { test in
+          run.started.contains(test.id) && run.ended.contains(test.id) && issues.isEmpty
+            && !run.wasSkippedOrCancelled(test)
+        } ?? false
+      outcomes.append(.init(name: name, passed: passed))
       failures += issues.map { issue in
-        .init(test: test.displayName, message: issue.message, file: relative(issue.file), line: issue.line)
+        .init(test: name, message: issue.message, file: relative(issue.file), line: issue.line)
+      }
+      if let reported, run.wasSkippedOrCancelled(reported) && issues.isEmpty {
+        failures.append(
+          .init(
+            test: name, message: "the test was skipped or cancelled: only a test that runs to its end passes",
+            file: "", line: 0))
       }
     }
-    let passed = outcomes.filter(\.passed).count
     let running = run.unfinished.map { "\"\($0.displayName)\"" }.joined(separator: ", ")
     let during = running.isEmpty ? "" : " while running \(running)"
 
-    let status: ChapterResult.Status
+    var status: ChapterResult.Status
     var message: String?
     switch outcome.termination {
     case .timedOut:
@@ -89,15 +135,40 @@ struct SuiteRunner {
       status = .crashed
       message =
         "the test process exited with code \(code)\(during), before the suite finished (exit() in a test?)"
-    case .exited:
-      status = run.tests.isEmpty ? .noTests : passed == run.tests.count ? .passed : .failed
+    case .exited(let code):
+      let passed = outcomes.filter(\.passed).count
+      status = expected.isEmpty ? .noTests : passed == expected.count ? .passed : .failed
       if status == .noTests { message = "the suite \(chapter.testModule) has no tests" }
+      if code != 0 && failures.isEmpty && status != .noTests {
+        // Nothing failed as far as the stream says, yet Swift Testing said otherwise.
+        status = .failed
+        outcomes = outcomes.map { .init(name: $0.name, passed: false) }
+        message =
+          "the test process exited with code \(code) although its report shows no failure: "
+          + "the report was tampered with, or the process failed after its tests"
+      }
+    }
+    if overflowed {
+      status = .crashed
+      outcomes = outcomes.map { .init(name: $0.name, passed: false) }
+      message = "the test process wrote more than \(EventPipe.limit >> 20) MiB of test events: a flood"
+    }
+    if status == .crashed, Self.ranOutOfMemory(outcome.output) {
+      message =
+        "out of memory: the tests tried to use more than \(Self.addressSpaceLimit >> 30) GiB\(during)"
+        + Self.trapReason(in: outcome.output)
     }
     let keepsOutput = status == .crashed || status == .timedOut
     return ChapterResult(
       id: chapter.number, title: chapter.title, module: chapter.module, status: status,
-      passed: passed, total: run.tests.count, message: message, failures: failures, tests: outcomes,
-      output: keepsOutput ? outcome.output : nil, maxScore: chapter.points)
+      passed: outcomes.filter(\.passed).count, total: expected.count, message: message, failures: failures,
+      tests: outcomes, output: keepsOutput ? outcome.output : nil, maxScore: chapter.points)
+  }
+
+  /// Whether the runtime's last words were a failed allocation.
+  static func ranOutOfMemory(_ output: String) -> Bool {
+    output.contains("Could not allocate memory") || output.contains("failed to allocate")
+      || output.contains("std::bad_alloc") || output.contains("Cannot allocate memory")
   }
 
   private func relative(_ path: String) -> String {

@@ -49,7 +49,10 @@ struct FaultInjectionTests {
     let run = try await FaultRun.shared()
     let chapter = try run.chapter(id)
     #expect(chapter.status == .doesNotCompile)
-    #expect(chapter.total == 0)
+    // Its tests still count, none passed: the list comes from the pristine suite, not a run.
+    #expect(
+      chapter.passed == 0 && chapter.total == ExpectedTests.names(in: run.testsFolder(of: chapter)).count)
+    #expect(chapter.total > 0)
     let firstError = try #require(chapter.message?.split(separator: "\n").first.map(String.init))
     #expect(firstError.hasPrefix("\(file):\(try run.markedLine(in: file)):"), "first error: \(firstError)")
     #expect(firstError.contains(": error: "))
@@ -141,12 +144,63 @@ struct FaultInjectionTests {
     expectOnlyRunning("exit(0) in the middle of a test", in: chapter)
   }
 
+  @Test("a report rewritten at exit by the code under test is never read: the wrong answer fails")
+  func forgedReport() async throws {
+    let chapter = try await FaultRun.shared().chapter("16")
+    #expect(chapter.status == .failed, "\(chapter.message ?? "")")
+    #expect(chapter.passed == 0 && chapter.total == 1)
+  }
+
+  @Test("exercise code that imports the test library is refused, its tests counted and failed")
+  func testingImport() async throws {
+    let run = try await FaultRun.shared()
+    let chapter = try run.chapter("17")
+    let file = "Exercises/17-TestingImport/TestingImport.swift"
+    #expect(chapter.status == .refused)
+    #expect(chapter.passed == 0 && chapter.total == 1)
+    let message = chapter.message ?? ""
+    #expect(message.hasPrefix("\(file):\(try run.markedLine(in: file)) imports Testing"), "\(message)")
+  }
+
+  @Test("a cancelled or skipped test is never passed, whatever else its run reports")
+  func cancelledIsNotPassed() {
+    for kind in ["testCancelled", "testSkipped", "testCaseCancelled"] {
+      let run = SuiteRun(
+        jsonLines: Data(
+          [
+            #"{"kind":"test","payload":{"id":"A.A/one()","kind":"function","name":"one()","displayName":"one","sourceLocation":{"line":1}}}"#,
+            #"{"kind":"event","payload":{"kind":"testStarted","testID":"A.A/one()"}}"#,
+            #"{"kind":"event","payload":{"kind":"\#(kind)","testID":"A.A/one()"}}"#,
+            #"{"kind":"event","payload":{"kind":"testEnded","testID":"A.A/one()"}}"#,
+            #"{"kind":"event","payload":{"kind":"runEnded"}}"#,
+          ].joined(separator: "\n").utf8))
+      #expect(run.wasSkippedOrCancelled(run.tests[0]), "\(kind)")
+    }
+  }
+
+  @Test("children that leave their process group in every way are found and killed with their suite")
+  func escapees() async throws {
+    let run = try await FaultRun.shared()
+    let chapter = try run.chapter("18")
+    #expect(chapter.status == .passed, "\(chapter.message ?? "")")
+    #expect(run.processes.filter { $0.role == "child Escapees" }.count == 9)
+    let escaped = run.survivors.filter { $0.role == "child Escapees" }
+    #expect(escaped.isEmpty, "still alive after the grade: \(escaped)")
+  }
+
+  @Test("a test that allocates 8 GiB crashes its chapter alone, out of memory")
+  func memoryHog() async throws {
+    let chapter = try await FaultRun.shared().chapter("19")
+    #expect(chapter.status == .crashed)
+    #expect(chapter.message?.hasPrefix("out of memory") == true, "\(chapter.message ?? "")")
+  }
+
   @Test("the suites end within chapters × deadline / jobs of the build, and every chapter gets a result")
   func duration() async throws {
     let run = try await FaultRun.shared()
-    #expect(run.grade.chapters.map(\.id) == (1...15).map { String(format: "%02d", $0) })
-    let ran = run.grade.chapters.filter { $0.status != .doesNotCompile }.count
-    #expect(ran == 13)
+    #expect(run.grade.chapters.map(\.id) == (1...19).map { String(format: "%02d", $0) })
+    let ran = run.grade.chapters.filter { ![.doesNotCompile, .refused].contains($0.status) }.count
+    #expect(ran == 16)
     let bound = FaultRun.deadline * ran / FaultRun.jobs
     #expect(
       run.suitesTime <= bound,
@@ -157,7 +211,9 @@ struct FaultInjectionTests {
   func noProcessLeft() async throws {
     let run = try await FaultRun.shared()
     let suites = Set(run.processes.filter { $0.role.hasPrefix("suite ") }.map(\.role))
-    let ran = run.grade.chapters.filter { $0.status != .doesNotCompile }.map { "suite \($0.module)" }
+    let ran = run.grade.chapters.filter { ![.doesNotCompile, .refused].contains($0.status) }.map {
+      "suite \($0.module)"
+    }
     #expect(suites == Set(ran), "every suite that ran notes its process")
     #expect(run.survivors.isEmpty, "still alive after the grade: \(run.survivors)")
   }
@@ -229,6 +285,11 @@ private struct FaultRun: Sendable {
     try #require(grade.chapters.first { $0.id == id }, "chapter \(id) has no result")
   }
 
+  /// The folder of a chapter's tests, in the fixtures.
+  func testsFolder(of chapter: ChapterResult) -> URL {
+    fixtures.appendingPathComponent("Tests/\(chapter.module)Tests")
+  }
+
   /// The line of `path`, in the fixtures, that ends with the comment `// grader points here`.
   func markedLine(in path: String) throws -> Int {
     let text = try String(contentsOf: fixtures.appendingPathComponent(path), encoding: .utf8)
@@ -258,6 +319,8 @@ private struct FaultRun: Sendable {
     try? FileManager.default.removeItem(at: link)
     try FileManager.default.createSymbolicLink(at: link, withDestinationURL: copy)
 
+    // As `./grader` does: processes that leave their group are handed to this process.
+    ChildProcesses.adoptOrphans()
     var grader = Grader(workbook: try Workbook(root: link), sources: .exercises)
     grader.deadline = Self.deadline
     grader.jobs = Self.jobs

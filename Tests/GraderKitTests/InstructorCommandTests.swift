@@ -17,7 +17,7 @@ import WorkbookTestSupport
 @Suite("Grader · instructors' commands")
 struct InstructorCommandTests {
   @Test(
-    "a batch of five hand-ins writes a CSV headed by the workbook's chapters, a row a student in name order")
+    "a batch of hand-ins writes a CSV headed by the workbook's chapters, a row a student in name order")
   func batchRows() async throws {
     let batch = try await BatchRun.shared()
     let lines = batch.csv.split(separator: "\n").map(String.init)
@@ -153,7 +153,7 @@ struct InstructorCommandTests {
 
 // MARK: - Fixtures
 
-/// The five hand-ins of the batch, named so that they sort in this order.
+/// The hand-ins of the batch, named so that they sort in this order.
 enum HandIn: String, CaseIterable, Sendable, CustomTestStringConvertible {
   case solved = "a-solved"
   case skeleton = "b-skeleton"
@@ -162,6 +162,10 @@ enum HandIn: String, CaseIterable, Sendable, CustomTestStringConvertible {
   case testsEdited = "c-tests-edited"
   case doesNotCompile = "d-does-not-compile"
   case hangs = "e-hangs"
+  /// Chapter 02 holds a link to a file outside the hand-in: refused, never read.
+  case linkOutside = "f-link-outside"
+  /// Chapter 02 holds a FIFO named like a Swift file, which would hang the compiler that opened it.
+  case fifo = "g-fifo"
 
   var testDescription: String { rawValue }
 
@@ -173,12 +177,13 @@ enum HandIn: String, CaseIterable, Sendable, CustomTestStringConvertible {
       case .skeleton, .testsEdited: "5,failed"
       case .doesNotCompile: "0,does not compile"
       case .hangs: "0,timed out"
+      case .linkOutside, .fifo: "0,refused"
       }
     let total =
       switch self {
       case .solved: 20
       case .skeleton, .testsEdited: 15
-      case .doesNotCompile, .hangs: 10
+      case .doesNotCompile, .hangs, .linkOutside, .fifo: 10
       }
     return "\(rawValue),10,passed,\(chapter02),\(total),20"
   }
@@ -196,6 +201,19 @@ enum HandIn: String, CaseIterable, Sendable, CustomTestStringConvertible {
         chapter: "02-Failing", from: "Exercises", into: folder, replacing: StudentCode.doesNotCompile)
     case .hangs:
       try Self.write(chapter: "02-Failing", from: "Exercises", into: folder, replacing: StudentCode.hangs)
+    case .linkOutside:
+      try Self.write(chapter: "02-Failing", from: "Solutions", into: folder)
+      let link = folder.appendingPathComponent("02-Failing/Borrowed.swift")
+      try? FileManager.default.removeItem(at: link)
+      try FileManager.default.createSymbolicLink(
+        at: link,
+        withDestinationURL: FixtureWorkbook.fixtures.appendingPathComponent(
+          "Solutions/02-Failing/Failing.swift"))
+    case .fifo:
+      try Self.write(chapter: "02-Failing", from: "Solutions", into: folder)
+      let fifo = folder.appendingPathComponent("02-Failing/Wait.swift")
+      try? FileManager.default.removeItem(at: fifo)
+      #expect(mkfifo(fifo.path, 0o644) == 0)
     case .testsEdited:
       try? FileManager.default.removeItem(at: folder)
       try FixtureWorkbook.mirror(to: folder, chapters: FixtureWorkbook.courseChapters)
