@@ -113,9 +113,7 @@ func pollTimeout(until deadline: ContinuousClock.Instant?) -> Int32 {
   guard let deadline else { return -1 }
   let remaining = deadline - .now
   if remaining <= .zero { return 0 }
-  let (seconds, attoseconds) = remaining.components
-  let milliseconds = seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
-  return Int32(clamping: milliseconds)
+  return Int32(clamping: remaining.roundedUpMilliseconds)
 }
 
 /// A one-shot event that threads blocked in `poll` can wait for: a pipe that turns readable when fired.

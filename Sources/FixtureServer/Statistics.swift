@@ -42,3 +42,64 @@ extension FixtureServer {
     public func started(_ path: String) -> Int { startedByPath[path, default: 0] }
   }
 }
+
+extension FixtureServer {
+  /// A snapshot of what the server has counted.
+  public var statistics: Statistics { state.withLock { $0.counts } }
+
+  /// Starts the counts again from zero; `peakInFlight` starts from the requests in flight now.
+  ///
+  /// Counts of what exists now (`inFlight`, `liveConnections`, `liveThreads`) are kept.
+  public func resetStatistics() {
+    state.withLock { state in
+      let counts = state.counts
+      var fresh = Statistics()
+      fresh.inFlight = counts.inFlight
+      fresh.peakInFlight = counts.inFlight
+      fresh.liveConnections = counts.liveConnections
+      fresh.liveThreads = counts.liveThreads
+      state.counts = fresh
+      state.changed()
+    }
+  }
+
+  // MARK: Counting, for connections
+
+  func requestStarted(path: String) {
+    state.withLock { state in
+      state.counts.startedRequests += 1
+      state.counts.startedByPath[path, default: 0] += 1
+      state.counts.inFlight += 1
+      state.counts.peakInFlight = max(state.counts.peakInFlight, state.counts.inFlight)
+      state.changed()
+    }
+  }
+
+  func requestEnded(path: String, outcome: Connection.Outcome, line: String) {
+    state.withLock { state in
+      state.counts.inFlight -= 1
+      switch outcome {
+      case .served: state.counts.servedByPath[path, default: 0] += 1
+      case .cancelled: state.counts.cancelledPaths.append(path)
+      case .abandoned: break
+      }
+      state.changed()
+    }
+    configuration.log?(line)
+  }
+
+  func noteRejectedRequest(line: String) {
+    state.withLock { state in
+      state.counts.rejectedRequests += 1
+      state.changed()
+    }
+    configuration.log?(line)
+  }
+
+  func noteIdleTimeout() {
+    state.withLock { state in
+      state.counts.idleTimeouts += 1
+      state.changed()
+    }
+  }
+}
