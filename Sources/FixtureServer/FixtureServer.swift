@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 
-/// A real HTTP/1.1 server on 127.0.0.1 for the fetching chapters, counting what it sees so tests need no clock.
+/// An HTTP/1.1 server on 127.0.0.1 for the fetching chapters; it counts what it sees, so tests need no clock.
 ///
 /// Routes.swift is the guide: the routes, running a server in a test, waiting for counts, and what the
 /// server guarantees.
