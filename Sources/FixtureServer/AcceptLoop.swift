@@ -53,7 +53,12 @@ extension FixtureServer {
 
   private func startConnectionThread(fd: Int32, signal: PollableSignal) {
     // Locked across the spawn, so the thread cannot finish before it is registered.
-    state.withLock { state in
+    let admitted = state.withLock { state in
+      guard state.counts.liveConnections < configuration.maximumConnections else {
+        state.counts.refusedConnections += 1
+        state.changed()
+        return false
+      }
       state.nextConnectionID += 1
       let id = state.nextConnectionID
       let thread = NativeThread.spawn(stackSize: configuration.threadStackSize) { [self] in
@@ -62,14 +67,16 @@ extension FixtureServer {
       }
       guard let thread else {
         closeDescriptor(fd)
-        return
+        return true
       }
       state.connectionThreads[id] = thread
       state.counts.acceptedConnections += 1
       state.counts.liveConnections += 1
       state.counts.liveThreads += 1
       state.changed()
+      return true
     }
+    if !admitted { refuseConnection(fd, limit: configuration.maximumConnections) }
   }
 
   /// The last thing a connection thread does, after closing its socket.
@@ -92,4 +99,23 @@ extension FixtureServer {
     }
     for thread in finished { thread.join() }
   }
+}
+
+/// Answers a connection beyond `maximumConnections` with 503 and closes it, without a thread of its own.
+///
+/// The answer fits the new socket's empty buffer, so the one non-blocking write never holds up the accept
+/// thread. Reading what already arrived before closing keeps the kernel from resetting the connection
+/// over unread bytes; a request that comes later may still meet a reset.
+private func refuseConnection(_ fd: Int32, limit: Int) {
+  let response = PlannedResponse(
+    status: 503, text: "\(limit) connections are open, the most this server serves\n")
+  let bytes = response.head(keepAlive: false) + response.body.bytes
+  _ = bytes.withUnsafeBytes { buffer in
+    buffer.baseAddress.map { sendWithoutSignal(fd, $0, buffer.count) } ?? 0
+  }
+  shutdown(fd, Int32(SHUT_WR))
+  // Bounded, so a client that floods cannot keep the accept thread here.
+  var scratch = [UInt8](repeating: 0, count: 4096)
+  for _ in 0..<16 where scratch.withUnsafeMutableBytes({ recv(fd, $0.baseAddress, $0.count, 0) }) > 0 {}
+  closeDescriptor(fd)
 }

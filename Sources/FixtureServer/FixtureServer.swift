@@ -28,8 +28,8 @@ public final class FixtureServer: Sendable {
     /// Connection threads that have finished their work and wait to be joined.
     var finishedThreads: [NativeThread] = []
     var nextConnectionID = 0
-    /// The gates some request has waited on, each with its pipe.
-    var gates: [String: PollableSignal] = [:]
+    /// The gates some request waits on now; a gate's pipe closes when its last waiting request ends.
+    var gates: [String: Gate] = [:]
     /// The names `openGate` was called with: later requests for them wait for nothing.
     var openedGates: Set<String> = []
 
@@ -39,6 +39,12 @@ public final class FixtureServer: Sendable {
       for waiter in waiters.values { waiter.wake() }
       waiters = [:]
     }
+  }
+
+  /// A gate some request waits on: its pipe, and how many requests wait on it.
+  struct Gate {
+    let signal: PollableSignal
+    var waiting: Int
   }
 
   enum Phase {

@@ -107,8 +107,9 @@ extension FixtureServer {
     state.withLock { state in
       // No thread polls a signal any more, so the pipes can close. Under the lock, so `openGate` never
       // writes to a closed descriptor.
-      for gate in state.gates.values { gate.close() }
+      for gate in state.gates.values { gate.signal.close() }
       state.gates = [:]
+      state.counts.liveGates = 0
       signal?.close()
       state.shutdownSignal = nil
       state.phase = .stopped

@@ -23,6 +23,12 @@ extension FixtureServer {
     public var acceptedConnections = 0
     /// Connections closed because they sat idle past `Configuration.idleTimeout`, since the last reset.
     public var idleTimeouts = 0
+    /// Connections closed because their request head took longer than `Configuration.headTimeout`, since
+    /// the last reset.
+    public var headTimeouts = 0
+    /// Connections answered with 503 because `Configuration.maximumConnections` were open, since the last
+    /// reset.
+    public var refusedConnections = 0
     /// Requests in flight now.
     public var inFlight = 0
     /// The most requests in flight at once since the last reset.
@@ -31,6 +37,8 @@ extension FixtureServer {
     public var liveConnections = 0
     /// Threads of this server running now: the accept thread and one per connection.
     public var liveThreads = 0
+    /// Gates some request waits on now, each holding a pipe until its last waiting request ends.
+    public var liveGates = 0
 
     /// Requests served since the last reset, on every path.
     public var servedRequests: Int { servedByPath.values.reduce(0, +) }
@@ -49,7 +57,7 @@ extension FixtureServer {
 
   /// Starts the counts again from zero; `peakInFlight` starts from the requests in flight now.
   ///
-  /// Counts of what exists now (`inFlight`, `liveConnections`, `liveThreads`) are kept.
+  /// Counts of what exists now (`inFlight`, `liveConnections`, `liveThreads`, `liveGates`) are kept.
   public func resetStatistics() {
     state.withLock { state in
       let counts = state.counts
@@ -58,6 +66,7 @@ extension FixtureServer {
       fresh.peakInFlight = counts.inFlight
       fresh.liveConnections = counts.liveConnections
       fresh.liveThreads = counts.liveThreads
+      fresh.liveGates = counts.liveGates
       state.counts = fresh
       state.changed()
     }
@@ -99,6 +108,13 @@ extension FixtureServer {
   func noteIdleTimeout() {
     state.withLock { state in
       state.counts.idleTimeouts += 1
+      state.changed()
+    }
+  }
+
+  func noteHeadTimeout() {
+    state.withLock { state in
+      state.counts.headTimeouts += 1
       state.changed()
     }
   }

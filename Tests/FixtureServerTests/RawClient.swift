@@ -150,6 +150,30 @@ final class RawClient {
     return buffer.count - before
   }
 
+  /// Sends `bytes` one at a time, `interval` apart, until the server closes the connection; returns how
+  /// many were sent by then, or throws `timedOut` if the server kept it open past `Liveness.deadline`.
+  func trickle(_ bytes: [UInt8], interval: Duration) throws -> Int {
+    let deadline = ContinuousClock.now + Liveness.deadline
+    for index in bytes.indices {
+      guard ContinuousClock.now < deadline else { throw Failure.timedOut }
+      do {
+        try send([bytes[index]])
+      } catch Failure.send {
+        return index  // The server closed and the kernel says so: EPIPE or ECONNRESET.
+      }
+      // The pause is a poll for the server's close, so the close is seen as soon as it comes.
+      var pollDescriptor = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0)]
+      if poll(&pollDescriptor, 1, Int32(interval / .milliseconds(1))) > 0 {
+        do {
+          if try !receive() { return index + 1 }
+        } catch Failure.reset {
+          return index + 1
+        }
+      }
+    }
+    return bytes.count
+  }
+
   /// Closes the connection the ordinary way.
   func close() {
     guard !isClosed else { return }
