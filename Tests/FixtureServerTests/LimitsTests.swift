@@ -95,3 +95,51 @@ extension FixtureServerTests {
     }
   }
 }
+
+/// The `fixture-server` command's options, as `FixtureServer.CommandLineOptions` parses and checks them.
+typealias Options = FixtureServer.CommandLineOptions
+
+extension FixtureServerTests {
+  @Test("the command's good option values become the configuration, timeouts in whole milliseconds")
+  func goodValuesAreTaken() throws {
+    let options = try Options(parsing: [
+      "--port", "8080", "--seed", "42", "--idle-timeout", "0.0015", "--head-timeout", "86400",
+      "--max-connections", "3", "--quiet",
+    ])
+    #expect(options.port == 8080)
+    #expect(options.seed == 42)
+    #expect(options.idleTimeout == .milliseconds(2))
+    #expect(options.headTimeout == .seconds(86_400))
+    #expect(options.maximumConnections == 3)
+    #expect(options.isQuiet)
+    let configuration = options.configuration(log: nil)
+    #expect(configuration.idleTimeout == .milliseconds(2))
+    #expect(configuration.headTimeout == .seconds(86_400))
+    #expect(configuration.maximumConnections == 3)
+    #expect(configuration.seed == 42)
+
+    #expect(try Options(parsing: []) == Options())
+    #expect(try Options(parsing: ["--help"]).wantsHelp)
+  }
+
+  @Test(
+    "a command option that is no number, not finite, negative, zero once rounded or absurdly large exits 2",
+    arguments: [
+      ["--idle-timeout", "inf"], ["--idle-timeout", "-inf"], ["--idle-timeout", "nan"],
+      ["--idle-timeout", "1e308"], ["--idle-timeout", "86400.5"], ["--idle-timeout", "0.0001"],
+      ["--idle-timeout", "0"], ["--idle-timeout", "-1"], ["--idle-timeout", "ten"], ["--idle-timeout", ""],
+      ["--head-timeout", "infinity"], ["--head-timeout", "0.0004"], ["--head-timeout", "1e9"],
+      ["--port", "65536"], ["--port", "-1"], ["--port", "80.5"], ["--seed", "-3"], ["--seed", "1e3"],
+      ["--max-connections", "0"], ["--max-connections", "10001"], ["--max-connections", "many"],
+      ["--idle-timeout"], ["--port"], ["--bogus"],
+    ])
+  func badValuesAreRefused(_ arguments: [String]) {
+    #expect {
+      try Options(parsing: arguments)
+    } throws: { error in
+      guard let error = error as? FixtureServer.CommandLineError else { return false }
+      // The message names the option, so the user knows which one to fix.
+      return error.exitCode == 2 && error.message.contains(arguments[0])
+    }
+  }
+}
