@@ -54,14 +54,18 @@
 // - It listens on 127.0.0.1 only, port 0 (any free port) unless you pick one; read it from `port`.
 // - Each connection is served on a thread of its own, so a slow route never holds up another client.
 // - HTTP/1.1 keep-alive, including pipelined requests; `Connection: close` and HTTP/1.0 close after the
-//   response. A connection idle for `Configuration.idleTimeout` is closed.
+//   response. A connection idle for `Configuration.idleTimeout` is closed, and so is one whose request
+//   head is not whole `Configuration.headTimeout` after its first byte.
+// - At most `Configuration.maximumConnections` connections are open at once; one beyond them gets 503
+//   and a close.
 // - GET and HEAD only (405 otherwise). A malformed head (an HTTP/1.1 one without `Host`, too) gets 400,
 //   a head over `Configuration.maximumHeadBytes` 431, and the connection is closed after either.
 // - A request waiting on a delay, a gate or `/hang` notices the client closing its connection and is
 //   counted as cancelled, as is a response the client stops reading and hangs up on. (A client that
 //   only shuts down its sending side looks the same while a request waits: it counts as gone.)
 // - `shutdown()` closes the listener and every connection, wakes every waiting request and joins every
-//   thread: afterwards `statistics.liveThreads` and `liveConnections` are 0.
+//   thread: afterwards `statistics.liveThreads` and `liveConnections` are 0. A gate's pipe lives only
+//   while some request waits on it (`statistics.liveGates`).
 // - A client that hangs up mid-response never raises SIGPIPE.
 // - A client that retries (libcurl, under URLSession, retries a request once when a reused connection
 //   closes without an answer) makes two requests: count `/drop` on fresh connections.
