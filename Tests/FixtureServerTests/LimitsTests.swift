@@ -74,8 +74,10 @@ extension FixtureServerTests {
       #expect(server.statistics.liveGates == 0)
       let released = try requests(count, through: opened, on: server)
       let leaving = try requests(1, through: abandoned, on: server)
-      #expect(server.waitUntil(inFlight: count + 1))
-      #expect(server.statistics.liveGates == 2, "one pipe per gate, however many requests wait on it")
+      // A request counts as in flight a moment before it reaches its gate, so wait for both counts.
+      #expect(
+        server.waitUntil { $0.inFlight == count + 1 && $0.liveGates == 2 },
+        "one pipe per gate, however many requests wait on it")
 
       server.openGate(opened)
       for client in released { _ = try client.readResponse() }
