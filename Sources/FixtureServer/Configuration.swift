@@ -8,8 +8,13 @@ extension FixtureServer {
     /// How long a kept-alive connection may sit without a request (or a stalled reply) before the server
     /// closes it.
     public var idleTimeout: Duration
+    /// How long a client may take to send a whole request head, counted from its first byte, so a trickle
+    /// of bytes cannot hold a connection forever.
+    public var headTimeout: Duration
     /// The largest request head (request line and fields) the server reads; a larger one gets 431.
     public var maximumHeadBytes: Int
+    /// The most connections open at once; the server answers any beyond them with 503 and closes them.
+    public var maximumConnections: Int
     /// The stack of each connection thread: small, so hundreds of connections cost little memory.
     public var threadStackSize: Int
     /// Called with one line per finished request, like `GET /delay/200 → 200 served`; `nil` logs nothing.
@@ -20,14 +25,18 @@ extension FixtureServer {
       port: UInt16 = 0,
       seed: UInt64? = nil,
       idleTimeout: Duration = .seconds(30),
+      headTimeout: Duration = .seconds(10),
       maximumHeadBytes: Int = 16 * 1024,
+      maximumConnections: Int = 512,
       threadStackSize: Int = 512 * 1024,
       log: (@Sendable (String) -> Void)? = nil
     ) {
       self.port = port
       self.seed = seed ?? UInt64.random(in: 1...UInt64.max)
       self.idleTimeout = idleTimeout
+      self.headTimeout = headTimeout
       self.maximumHeadBytes = maximumHeadBytes
+      self.maximumConnections = maximumConnections
       self.threadStackSize = threadStackSize
       self.log = log
     }

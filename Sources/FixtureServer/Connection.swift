@@ -21,6 +21,7 @@ final class Connection {
   private let server: FixtureServer
   private let shutdownSignal: PollableSignal
   private let idleTimeout: Duration
+  private let headTimeout: Duration
   private let maximumHeadBytes: Int
   /// Bytes read but not yet used: the rest of a head, or requests a client sent ahead (pipelining).
   private var pending: [UInt8] = []
@@ -36,6 +37,7 @@ final class Connection {
     self.server = server
     self.shutdownSignal = shutdownSignal
     idleTimeout = server.configuration.idleTimeout
+    headTimeout = server.configuration.headTimeout
     maximumHeadBytes = server.configuration.maximumHeadBytes
   }
 
@@ -84,10 +86,12 @@ final class Connection {
   /// open, and what to log as the answer.
   private func carryOut(_ plan: Plan, head: RequestHead) -> (Outcome, Bool, String) {
     if let gate = plan.gate {
-      switch server.gate(named: gate) {
+      switch server.enterGate(named: gate) {
       case .open: break
       case .closed(let signal):
-        switch hold(gate: signal, until: nil) {
+        let held = hold(gate: signal, until: nil)
+        server.leaveGate(named: gate)
+        switch held {
         case .gateOpened, .deadlinePassed: break
         case .clientGone: return (.cancelled, false, "cancelled by the client")
         case .shutdown: return (.abandoned, false, "abandoned at shutdown")
@@ -164,8 +168,14 @@ final class Connection {
   }
 
   /// Reads until `pending` holds a whole head and returns where it ends; `nil` ends the connection.
+  ///
+  /// Each byte restarts the idle timer, but the head's own deadline runs from its first byte (a blank
+  /// line counts), so a client trickling bytes is closed once `headTimeout` has passed.
   private func readHead() -> Int? {
-    var deadline = ContinuousClock.now + idleTimeout
+    let now = ContinuousClock.now
+    var idleDeadline = now + idleTimeout
+    // Pipelined bytes already here are the head's first ones.
+    var headDeadline = pending.isEmpty ? nil : now + headTimeout
     while true {
       // HTTP asks servers to skip blank lines before a request line.
       let start = pending.firstIndex { $0 != 0x0d && $0 != 0x0a } ?? pending.endIndex
@@ -175,11 +185,18 @@ final class Connection {
       }
       if pending.count > maximumHeadBytes { return headTooLarge() }
       if isReadSideClosed { return nil }
-      switch wait(for: Int16(POLLIN), gate: nil, until: deadline) {
+      switch wait(for: Int16(POLLIN), gate: nil, until: min(idleDeadline, headDeadline ?? idleDeadline)) {
       case .readable:
-        if readAvailable() == .data { deadline = .now + idleTimeout }
+        if readAvailable() == .data {
+          idleDeadline = .now + idleTimeout
+          headDeadline = headDeadline ?? .now + headTimeout
+        }
       case .timedOut:
-        server.noteIdleTimeout()
+        if let headDeadline, headDeadline <= idleDeadline {
+          server.noteHeadTimeout()
+        } else {
+          server.noteIdleTimeout()
+        }
         return nil
       case .shutdown, .hangUp:
         return nil
@@ -272,12 +289,7 @@ final class Connection {
   private func send(
     _ response: PlannedResponse, for head: RequestHead?, keepAlive: Bool, extraFields: String = ""
   ) -> WriteResult {
-    var text = "HTTP/1.1 \(response.status) \(response.reason)\r\n"
-    if !response.hasNoBody {
-      text += "Content-Type: \(response.contentType)\r\nContent-Length: \(response.body.count)\r\n"
-    }
-    text += extraFields + "Connection: \(keepAlive ? "keep-alive" : "close")\r\n\r\n"
-    let bytes = Array(text.utf8)
+    let bytes = response.head(keepAlive: keepAlive, extraFields: extraFields)
     guard head?.method != "HEAD" && !response.hasNoBody else { return writeAll(bytes) }
     switch response.body {
     case .bytes(let body) where body.count <= 64 * 1024:
@@ -345,7 +357,19 @@ final class Connection {
   }
 }
 
+extension PlannedResponse {
+  /// The status line and header fields, ending in the blank line before the body.
+  func head(keepAlive: Bool, extraFields: String = "") -> [UInt8] {
+    var text = "HTTP/1.1 \(status) \(reason)\r\n"
+    if !hasNoBody {
+      text += "Content-Type: \(contentType)\r\nContent-Length: \(body.count)\r\n"
+    }
+    text += extraFields + "Connection: \(keepAlive ? "keep-alive" : "close")\r\n\r\n"
+    return Array(text.utf8)
+  }
+}
+
 /// `send(2)` with the flags that keep a write to a closed peer from raising SIGPIPE.
-private func sendWithoutSignal(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
+func sendWithoutSignal(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
   send(fd, bytes, count, sendFlags)
 }

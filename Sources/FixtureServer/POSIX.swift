@@ -46,35 +46,68 @@ let sendFlags: Int32 = {
   #endif
 }()
 
-/// The socket type for TCP, spelled for both C libraries.
-private let streamSocketType: Int32 = {
-  #if canImport(Darwin)
-    SOCK_STREAM
-  #else
-    Int32(SOCK_STREAM.rawValue)
-  #endif
-}()
+/// TCP sockets on 127.0.0.1, written once for the server's listener and for tests that talk raw TCP to it.
+public enum LoopbackSocket {
+  /// Opens a TCP socket, lets `prepare` set its options, and connects it to 127.0.0.1:`port`.
+  ///
+  /// Returns the connected, blocking descriptor, which you close; `prepare` runs before `connect`, where
+  /// options like `SO_RCVBUF` still shape the connection.
+  public static func connect(port: UInt16, prepare: (Int32) -> Void = { _ in }) throws(FixtureServerError)
+    -> Int32
+  {
+    let fd = try openStreamSocket()
+    prepare(fd)
+    let connected = withAddress(port: port) { connectSocket(fd, $0, $1) }
+    guard connected == 0 else {
+      let code = lastErrno
+      closeDescriptor(fd)
+      throw FixtureServerError(operation: "connect(127.0.0.1:\(port))", code: code)
+    }
+    return fd
+  }
+
+  /// A new TCP socket, kept out of child processes.
+  static func openStreamSocket() throws(FixtureServerError) -> Int32 {
+    #if canImport(Darwin)
+      let fd = socket(AF_INET, SOCK_STREAM, 0)
+    #else
+      let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    #endif
+    guard fd >= 0 else { throw FixtureServerError(operation: "socket()", code: lastErrno) }
+    closeOnExec(fd)
+    return fd
+  }
+
+  /// Calls `body` with the address 127.0.0.1:`port`, as `bind` and `connect` take it.
+  static func withAddress<Result>(
+    port: UInt16, _ body: (UnsafePointer<sockaddr>, socklen_t) -> Result
+  ) -> Result {
+    var address = sockaddr_in()
+    #if canImport(Darwin)
+      address.sin_len = UInt8(MemoryLayout<sockaddr_in>.size)
+    #endif
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(port).bigEndian
+    address.sin_addr = in_addr(s_addr: UInt32(0x7f00_0001).bigEndian)
+    return withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        body($0, socklen_t(MemoryLayout<sockaddr_in>.size))
+      }
+    }
+  }
+}
+
+/// `connect(2)`, named apart from `LoopbackSocket.connect(port:prepare:)`.
+private func connectSocket(_ fd: Int32, _ address: UnsafePointer<sockaddr>, _ length: socklen_t) -> Int32 {
+  connect(fd, address, length)
+}
 
 /// Opens a listening TCP socket on 127.0.0.1 and returns it with the port the kernel gave it.
 func openListener(port: UInt16) throws(FixtureServerError) -> (fd: Int32, port: Int) {
-  let fd = socket(AF_INET, streamSocketType, 0)
-  guard fd >= 0 else { throw FixtureServerError(operation: "socket()", code: lastErrno) }
-  closeOnExec(fd)
+  let fd = try LoopbackSocket.openStreamSocket()
   // A restarted command can bind the port of the previous run while its connections are in TIME_WAIT.
   setSocketOption(fd, SOL_SOCKET, SO_REUSEADDR, 1)
-
-  var address = sockaddr_in()
-  #if canImport(Darwin)
-    address.sin_len = UInt8(MemoryLayout<sockaddr_in>.size)
-  #endif
-  address.sin_family = sa_family_t(AF_INET)
-  address.sin_port = in_port_t(port).bigEndian
-  address.sin_addr = in_addr(s_addr: UInt32(0x7f00_0001).bigEndian)
-  let bound = withUnsafePointer(to: &address) {
-    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-      bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-    }
-  }
+  let bound = LoopbackSocket.withAddress(port: port) { bind(fd, $0, $1) }
   guard bound == 0 else {
     let code = lastErrno
     close(fd)
@@ -113,9 +146,7 @@ func pollTimeout(until deadline: ContinuousClock.Instant?) -> Int32 {
   guard let deadline else { return -1 }
   let remaining = deadline - .now
   if remaining <= .zero { return 0 }
-  let (seconds, attoseconds) = remaining.components
-  let milliseconds = seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
-  return Int32(clamping: milliseconds)
+  return Int32(clamping: remaining.roundedUpMilliseconds)
 }
 
 /// A one-shot event that threads blocked in `poll` can wait for: a pipe that turns readable when fired.

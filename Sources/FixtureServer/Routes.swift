@@ -1,3 +1,78 @@
+// The fixture server's guide: what it answers, how a test runs it and waits for its counts, and what it
+// guarantees. `routes` below is the route table itself; `/` and `fixture-server` print it.
+//
+// ## Routes and options
+//
+// Every route takes two query options: `?delay=ms` waits before answering and `?gate=name` waits for
+// `openGate(name)`, so `/doc/3?gate=go` is document 3, held until the test opens `go` (a `delay` that
+// is not a number from 0 to 600 000 gets 400). Other paths get 404; `/status/204` and `/status/304`
+// have no body. Bodies depend on the seed and the path only, never on the query: `expectedBody(for:)`,
+// `expectedText(for:)` and `expectedStatus(for:)` tell you what any path answers, so tests compute
+// exact answers without hard-coding them.
+//
+// ## Running a server in a test
+//
+// `withRunning` starts a server on a free port, hands it to your closure and always shuts it down, also
+// when the closure throws. Pass a seed from `WorkbookRandom` so a failing run can be replayed:
+//
+//     var random = WorkbookRandom()
+//     try FixtureServer.withRunning(.init(seed: random.next())) { server in
+//       let urls = (1...5).map { server.url(for: "/doc/\($0)?gate=go") }
+//       // Start the code under test on its own thread(s): it fetches `urls`.
+//       // All five requests waiting at the gate together proves they overlap.
+//       #expect(server.waitUntil(inFlight: 5))
+//       server.openGate("go")
+//       // Collect the results, then compare them with what the server says it sent.
+//       #expect(bodies[0] == server.expectedBody(for: "/doc/1"))
+//       #expect(server.statistics.served("/doc/1") == 1)
+//       #expect(server.statistics.peakInFlight == 5)
+//     }
+//
+// In an `async` test, `try await FixtureServer.withRunning { server in … }` and
+// `await server.waitUntil(inFlight: 5)` are the same calls, suspending instead of blocking.
+//
+// ## Waiting without sleeping
+//
+// A request reaches the server some time after the client sends it, and is counted as ended some time
+// after the client has read the response. So wait for a count instead of expecting it at once:
+// `waitUntil(inFlight:)` returns when that many requests are in flight at the same time, and
+// `waitUntil(_:)` when a condition on `statistics` holds. Both give up after `timeout` (10 seconds by
+// default) and return `false`: the timeout only turns a hang into a failure, it never decides a passing
+// test.
+//
+//     // Prove a client gives up on a request that never answers:
+//     #expect(server.waitUntil(inFlight: 1))            // the request for /hang has arrived
+//     // ... the client times out or is cancelled, closing its connection ...
+//     #expect(server.waitUntil { $0.cancelledPaths == ["/hang"] })
+//
+// That lag cuts both ways: `inFlight` may still count a request whose answer the client has read. When
+// earlier requests went to the same server, wait on `startedRequests` as well. Use `resetStatistics()`
+// between phases of a test; `peakInFlight` then starts again from the requests in flight now.
+//
+// ## What the server guarantees
+//
+// - It listens on 127.0.0.1 only, port 0 (any free port) unless you pick one; read it from `port`.
+// - Each connection is served on a thread of its own, so a slow route never holds up another client.
+// - HTTP/1.1 keep-alive, including pipelined requests; `Connection: close` and HTTP/1.0 close after the
+//   response. A connection idle for `Configuration.idleTimeout` is closed, and so is one whose request
+//   head is not whole `Configuration.headTimeout` after its first byte.
+// - At most `Configuration.maximumConnections` connections are open at once; one beyond them gets 503
+//   and a close.
+// - GET and HEAD only (405 otherwise). A malformed head (an HTTP/1.1 one without `Host`, too) gets 400,
+//   a head over `Configuration.maximumHeadBytes` 431, and the connection is closed after either.
+// - A request waiting on a delay, a gate or `/hang` notices the client closing its connection and is
+//   counted as cancelled, as is a response the client stops reading and hangs up on. (A client that
+//   only shuts down its sending side looks the same while a request waits: it counts as gone.)
+// - `shutdown()` closes the listener and every connection, wakes every waiting request and joins every
+//   thread: afterwards `statistics.liveThreads` and `liveConnections` are 0. A gate's pipe lives only
+//   while some request waits on it (`statistics.liveGates`).
+// - A client that hangs up mid-response never raises SIGPIPE.
+// - A client that retries (libcurl, under URLSession, retries a request once when a reused connection
+//   closes without an answer) makes two requests: count `/drop` on fresh connections.
+//
+// `swift run fixture-server --port 8080` runs one until you press Ctrl-C, so you can try the routes with
+// `curl` while you work through a chapter.
+
 extension FixtureServer {
   /// One route of the server, as the index page and `fixture-server` list it.
   public struct Route: Sendable, Equatable {

@@ -23,6 +23,12 @@ extension FixtureServer {
     public var acceptedConnections = 0
     /// Connections closed because they sat idle past `Configuration.idleTimeout`, since the last reset.
     public var idleTimeouts = 0
+    /// Connections closed because their request head took longer than `Configuration.headTimeout`, since
+    /// the last reset.
+    public var headTimeouts = 0
+    /// Connections answered with 503 because `Configuration.maximumConnections` were open, since the last
+    /// reset.
+    public var refusedConnections = 0
     /// Requests in flight now.
     public var inFlight = 0
     /// The most requests in flight at once since the last reset.
@@ -31,6 +37,8 @@ extension FixtureServer {
     public var liveConnections = 0
     /// Threads of this server running now: the accept thread and one per connection.
     public var liveThreads = 0
+    /// Gates some request waits on now, each holding a pipe until its last waiting request ends.
+    public var liveGates = 0
 
     /// Requests served since the last reset, on every path.
     public var servedRequests: Int { servedByPath.values.reduce(0, +) }
@@ -40,5 +48,74 @@ extension FixtureServer {
 
     /// How many requests for `path` were started since the last reset.
     public func started(_ path: String) -> Int { startedByPath[path, default: 0] }
+  }
+}
+
+extension FixtureServer {
+  /// A snapshot of what the server has counted.
+  public var statistics: Statistics { state.withLock { $0.counts } }
+
+  /// Starts the counts again from zero; `peakInFlight` starts from the requests in flight now.
+  ///
+  /// Counts of what exists now (`inFlight`, `liveConnections`, `liveThreads`, `liveGates`) are kept.
+  public func resetStatistics() {
+    state.withLock { state in
+      let counts = state.counts
+      var fresh = Statistics()
+      fresh.inFlight = counts.inFlight
+      fresh.peakInFlight = counts.inFlight
+      fresh.liveConnections = counts.liveConnections
+      fresh.liveThreads = counts.liveThreads
+      fresh.liveGates = counts.liveGates
+      state.counts = fresh
+      state.changed()
+    }
+  }
+
+  // MARK: Counting, for connections
+
+  func requestStarted(path: String) {
+    state.withLock { state in
+      state.counts.startedRequests += 1
+      state.counts.startedByPath[path, default: 0] += 1
+      state.counts.inFlight += 1
+      state.counts.peakInFlight = max(state.counts.peakInFlight, state.counts.inFlight)
+      state.changed()
+    }
+  }
+
+  func requestEnded(path: String, outcome: Connection.Outcome, line: String) {
+    state.withLock { state in
+      state.counts.inFlight -= 1
+      switch outcome {
+      case .served: state.counts.servedByPath[path, default: 0] += 1
+      case .cancelled: state.counts.cancelledPaths.append(path)
+      case .abandoned: break
+      }
+      state.changed()
+    }
+    configuration.log?(line)
+  }
+
+  func noteRejectedRequest(line: String) {
+    state.withLock { state in
+      state.counts.rejectedRequests += 1
+      state.changed()
+    }
+    configuration.log?(line)
+  }
+
+  func noteIdleTimeout() {
+    state.withLock { state in
+      state.counts.idleTimeouts += 1
+      state.changed()
+    }
+  }
+
+  func noteHeadTimeout() {
+    state.withLock { state in
+      state.counts.headTimeouts += 1
+      state.changed()
+    }
   }
 }

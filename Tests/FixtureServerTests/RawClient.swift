@@ -1,3 +1,4 @@
+import FixtureServer
 import Foundation
 import WorkbookTestSupport
 
@@ -41,39 +42,23 @@ final class RawClient {
 
   /// Connects to 127.0.0.1:`port`; a `receiveBufferSize` caps what the kernel buffers for this client.
   init(port: Int, receiveBufferSize: Int? = nil) throws {
-    #if canImport(Darwin)
-      fd = socket(AF_INET, SOCK_STREAM, 0)
-    #else
-      fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    #endif
-    guard fd >= 0 else { throw Failure.connect(errno) }
-    var limit = timeval(tv_sec: Int(Liveness.deadline.seconds), tv_usec: 0)
-    for option in [SO_RCVTIMEO, SO_SNDTIMEO] {
-      setsockopt(fd, SOL_SOCKET, option, &limit, socklen_t(MemoryLayout<timeval>.size))
-    }
-    if var size = receiveBufferSize.map(Int32.init) {
-      setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
-    }
-    #if canImport(Darwin)
-      var one: Int32 = 1
-      setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, socklen_t(MemoryLayout<Int32>.size))
-    #endif
-    var address = sockaddr_in()
-    #if canImport(Darwin)
-      address.sin_len = UInt8(MemoryLayout<sockaddr_in>.size)
-    #endif
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = in_port_t(UInt16(port)).bigEndian
-    address.sin_addr = in_addr(s_addr: UInt32(0x7f00_0001).bigEndian)
-    let connected = withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-        connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+    do {
+      fd = try LoopbackSocket.connect(port: UInt16(port)) { fd in
+        var limit = timeval(tv_sec: Int(Liveness.deadline.seconds), tv_usec: 0)
+        for option in [SO_RCVTIMEO, SO_SNDTIMEO] {
+          setsockopt(fd, SOL_SOCKET, option, &limit, socklen_t(MemoryLayout<timeval>.size))
+        }
+        // Before `connect`, so the kernel sizes the connection's receive window to it.
+        if var size = receiveBufferSize.map(Int32.init) {
+          setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
+        #if canImport(Darwin)
+          var one: Int32 = 1
+          setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, socklen_t(MemoryLayout<Int32>.size))
+        #endif
       }
-    }
-    guard connected == 0 else {
-      let code = errno
-      closeSocket(fd)
-      throw Failure.connect(code)
+    } catch {
+      throw Failure.connect(error.code)
     }
   }
 
@@ -163,6 +148,30 @@ final class RawClient {
     let before = buffer.count
     _ = try receive(upTo: count)
     return buffer.count - before
+  }
+
+  /// Sends `bytes` one at a time, `interval` apart, until the server closes the connection; returns how
+  /// many were sent by then, or throws `timedOut` if the server kept it open past `Liveness.deadline`.
+  func trickle(_ bytes: [UInt8], interval: Duration) throws -> Int {
+    let deadline = ContinuousClock.now + Liveness.deadline
+    for index in bytes.indices {
+      guard ContinuousClock.now < deadline else { throw Failure.timedOut }
+      do {
+        try send([bytes[index]])
+      } catch Failure.send {
+        return index  // The server closed and the kernel says so: EPIPE or ECONNRESET.
+      }
+      // The pause is a poll for the server's close, so the close is seen as soon as it comes.
+      var pollDescriptor = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0)]
+      if poll(&pollDescriptor, 1, Int32(interval / .milliseconds(1))) > 0 {
+        do {
+          if try !receive() { return index + 1 }
+        } catch Failure.reset {
+          return index + 1
+        }
+      }
+    }
+    return bytes.count
   }
 
   /// Closes the connection the ordinary way.
