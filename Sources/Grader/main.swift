@@ -17,8 +17,10 @@ do {
     exit(0)
   }
   let status = try CommandRunner(command: command, workbook: Workbook(root: root)).run()
+  ChildProcesses.waitIfStopping()
   exit(status)
 } catch {
+  ChildProcesses.waitIfStopping()
   FileHandle.standardError.write(Data("grader: \(error)\n".utf8))
   exit((error as? GraderError)?.exitCode ?? 3)
 }

@@ -18,6 +18,8 @@ struct Builder {
 
   func build() throws -> Build {
     forgetCompiledFileTimes()
+    try? FileManager.default.removeItem(at: temporaryFolder)
+    try FileManager.default.createDirectory(at: temporaryFolder, withIntermediateDirectories: true)
     var uncompiled: [Chapter: [String]] = [:]
     let present = workbook.chapters.filter { chapter in
       !skipped.contains(chapter)
@@ -36,6 +38,9 @@ struct Builder {
         ]
           + flags,
         environment: [
+          // The compilers' temporary files stay in the build folder, never in the machine's /tmp,
+          // also when Ctrl-C stops them.
+          "TMPDIR": temporaryFolder.path,
           "WORKBOOK_SOLUTIONS": sources == .solutions ? "all" : "",
           "WORKBOOK_EXCLUDE": "",
           "WORKBOOK_CHAPTERS": built.joined(separator: ","),
@@ -60,6 +65,9 @@ struct Builder {
 }
 
 extension Builder {
+  /// Where the build's compilers keep their temporary files.
+  fileprivate var temporaryFolder: URL { scratchPath.appendingPathComponent("tmp") }
+
   /// What `Package.swift` reads from disk, written out for the environment of the build.
   ///
   /// SwiftPM keeps a manifest's result until its text or its environment changes: a chapter's

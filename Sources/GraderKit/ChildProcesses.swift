@@ -14,6 +14,15 @@ import Synchronization
 /// without this, an interrupted grade would leave a student's deadlocked test running.
 public enum ChildProcesses {
   private static let groups = Mutex(Set<pid_t>())
+  private static let stopping = Atomic(false)
+
+  /// Waits for the end of the program if Ctrl-C is stopping it: a build or a suite that the
+  /// interruption killed would otherwise be reported as broken, with the wrong exit code.
+  public static func waitIfStopping() {
+    while stopping.load(ordering: .sequentiallyConsistent) {
+      sleep(60)
+    }
+  }
   // Written once, from the main thread, before any signal can arrive.
   private nonisolated(unsafe) static var interruptSources: [any DispatchSourceSignal] = []
 
@@ -23,6 +32,33 @@ public enum ChildProcesses {
 
   static func unregister(_ group: pid_t) {
     _ = groups.withLock { $0.remove(group) }
+  }
+
+  /// Stops every child group and every orphan, and waits until they are gone (3 s at most).
+  ///
+  /// SIGINT first, as a Ctrl-C in a terminal would send: SwiftPM then stops its compilers and
+  /// removes its temporary files, which SIGKILL would leave behind. SIGKILL for what is left.
+  static func stopEverything() {
+    stopping.store(true, ordering: .sequentiallyConsistent)
+    for group in groups.withLock({ $0 }) {
+      kill(-group, SIGINT)
+    }
+    let clock = ContinuousClock()
+    let limit = clock.now + .seconds(3)
+    while !groups.withLock({ $0.isEmpty }) && clock.now < limit {
+      usleep(20_000)
+    }
+    for group in groups.withLock({ $0 }) {
+      kill(-group, SIGKILL)
+    }
+    // A killed group's leader is reaped by the thread that waits for it; its children that had
+    // left its group are handed to the grader only then.
+    let orphanLimit = clock.now + .seconds(3)
+    repeat {
+      killOrphans()
+      usleep(20_000)
+    } while !groups.withLock({ $0.isEmpty }) && clock.now < orphanLimit
+    killOrphans()
   }
 
   /// Makes the grader adopt every process its children leave behind, however they left.
@@ -80,10 +116,7 @@ public enum ChildProcesses {
       signal(signalNumber, SIG_IGN)
       let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
       source.setEventHandler {
-        for group in groups.withLock({ $0 }) {
-          kill(-group, SIGKILL)
-        }
-        killOrphans()
+        stopEverything()
         FileHandle.standardError.write(
           Data("\ngrader: interrupted; stopped every test it had started.\n".utf8))
         exit(130)

@@ -76,6 +76,7 @@ final class CPUHog: Sendable {
       kill(-pid, SIGKILL)
       var status: Int32 = 0
       waitpid(pid, &status, 0)
+      ChildProcesses.unregister(pid)
     }
   }
 }

@@ -114,6 +114,34 @@ struct StudentCommandTests {
     #expect(session.survivors.isEmpty, "still alive after Ctrl-C: \(session.survivors)")
   }
 
+  @Test("Ctrl-C during a build stops it with exit code 130, leaving no compiler running and nothing in /tmp")
+  func interruptedBuild() async throws {
+    try await onOwnThread {
+      let copy = try FixtureWorkbook.temporaryCopy(chapters: FixtureWorkbook.courseChapters)
+      let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("interrupted-\(UUID())")
+      try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
+      defer {
+        try? FileManager.default.removeItem(at: copy)
+        try? FileManager.default.removeItem(at: temporary)
+      }
+      let grader = try RunningGrader([], in: copy, environment: ["TMPDIR": temporary.path])
+      defer { grader.stop() }
+      _ = try grader.waitFor("Building the exercises", deadline: Liveness.deadline)
+      // A compiler of this build, found by the workbook's path on its command line.
+      let compiling = BuildProcesses(of: copy)
+      let clock = ContinuousClock()
+      let limit = clock.now + Liveness.deadline
+      while compiling.running.isEmpty && clock.now < limit { usleep(10_000) }
+      #expect(!compiling.running.isEmpty, "no compiler of the build was seen")
+      kill(grader.pid, SIGINT)
+      let status = grader.exitStatus(deadline: Liveness.deadline)
+      #expect(status.map { ($0 & 0x7f) == 0 ? ($0 >> 8) & 0xff : -1 } == 130, "\(grader.output)")
+      #expect(compiling.running.isEmpty, "still running after Ctrl-C: \(compiling.running)")
+      let left = try FileManager.default.contentsOfDirectory(atPath: temporary.path)
+      #expect(left.isEmpty, "left in TMPDIR: \(left)")
+    }
+  }
+
   @Test(
     "--help prints the usage and exits 0, wherever it stands",
     arguments: [["--help"], ["-h"], ["hint", "--help"]])
@@ -315,7 +343,7 @@ private final class RunningGrader: @unchecked Sendable {
   /// Waits for the grader to end, and reaps it.
   private let reaper: BackgroundCall<Int32>
 
-  init(_ arguments: [String], in root: URL) throws {
+  init(_ arguments: [String], in root: URL, environment: [String: String] = [:]) throws {
     var ends: [Int32] = [0, 0]
     guard pipe(&ends) == 0 else { throw POSIXError(.EMFILE) }
     // Close-on-exec, so that no other child holds the pipe; the grader gets it as its output.
@@ -325,7 +353,8 @@ private final class RunningGrader: @unchecked Sendable {
     let started: Subprocess.Started
     do {
       started = try Subprocess(
-        executable: GraderBinary.url.path, arguments: arguments, environment: ["GRADER_ROOT": root.path]
+        executable: GraderBinary.url.path, arguments: arguments,
+        environment: environment.merging(["GRADER_ROOT": root.path]) { _, new in new }
       ).start(output: ends[1])
     } catch {
       close(ends[0])
@@ -397,5 +426,28 @@ private final class RunningGrader: @unchecked Sendable {
   func stop() {
     kill(-pid, SIGKILL)
     _ = reaper.result()
+  }
+}
+
+/// The processes whose command line names a workbook's folder: its build's compilers.
+private struct BuildProcesses {
+  let workbook: URL
+
+  init(of workbook: URL) {
+    self.workbook = workbook
+  }
+
+  var running: [pid_t] {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return names.compactMap { name -> pid_t? in
+      guard let pid = pid_t(name), pid != getpid(),
+        let data = FileManager.default.contents(atPath: "/proc/\(name)/cmdline"),
+        String(decoding: data, as: UTF8.self).contains(workbook.path),
+        // A zombie has exited; only its parent's wait is missing.
+        let stat = try? String(contentsOfFile: "/proc/\(name)/stat", encoding: .utf8),
+        !(stat.split(separator: ")").last?.hasPrefix(" Z") ?? true)
+      else { return nil }
+      return pid
+    }
   }
 }
