@@ -81,9 +81,11 @@ public struct CommandRunner {
 
   private func write(_ text: String, to path: String) throws {
     let url = URL(fileURLWithPath: path)
-    try FileManager.default.createDirectory(
-      at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-    try text.write(to: url, atomically: true, encoding: .utf8)
+    try GraderError.whenFailing("writing \(path)") {
+      try FileManager.default.createDirectory(
+        at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+      try text.write(to: url, atomically: true, encoding: .utf8)
+    }
   }
 
   /// Grades every student folder in `folder`; one that breaks in any way gets its row all the same.
