@@ -11,7 +11,7 @@ do {
   let command = try Command(arguments: Array(CommandLine.arguments.dropFirst()))
   ChildProcesses.killAllOnInterrupt()
   // Help needs no workbook: it works from anywhere.
-  if command.action == .help {
+  if command == .help {
     print(Command.usage)
     exit(0)
   }
