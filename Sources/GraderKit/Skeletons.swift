@@ -49,8 +49,8 @@ struct Skeletons {
     if fromGit && !files.fileExists(atPath: workbook.root.appendingPathComponent(".git").path) {
       throw GraderError.missingFile(
         ".grader/skeletons/\(chapter.folder)",
-        remedy: "With no git history to take chapter \(chapter.number)'s skeleton from either, copy "
-          + "Exercises/\(chapter.folder) from a fresh download of the workbook.")
+        remedy: "It is the kept copy of chapter \(chapter.number)'s skeleton, and there is no git history "
+          + "to take it from either: copy Exercises/\(chapter.folder) from a fresh download of the workbook.")
     }
     if !assumesYes {
       guard isatty(STDIN_FILENO) == 1 else {
