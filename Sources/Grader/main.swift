@@ -12,7 +12,7 @@ do {
   ChildProcesses.killAllOnInterrupt()
   ChildProcesses.adoptOrphans()
   // Help needs no workbook: it works from anywhere.
-  if command.action == .help {
+  if command == .help {
     print(Command.usage)
     exit(0)
   }

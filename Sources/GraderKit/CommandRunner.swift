@@ -14,83 +14,86 @@ public struct CommandRunner {
 
   public func run() throws -> Int32 {
     // Not before a reset: a copy taken then would hold the very edits the student wants undone.
-    if case .reset = command.action {} else { Skeletons(workbook: workbook).snapshotIfNeeded() }
-    switch command.action {
+    if command.name != .reset { Skeletons(workbook: workbook).snapshotIfNeeded() }
+    switch command {
     case .help:
       print(Command.usage + "\n")
       return 0
-    case .check:
-      return try check()
-    case .grade(let name):
-      let chapters = try name.map { [try workbook.chapter(named: $0)] }
-      if command.repeatCount != nil { return try audit(chapters) }
-      if let folder = command.submissions { return try gradeBatch(in: folder, chapters: chapters) }
-      return try gradeOnce(chapters, isDetailed: name != nil)
+    case .check(let tuning):
+      return try check(tuning)
+    case .grade(let options):
+      let chapters = try options.chapter.map { [try workbook.chapter(named: $0)] }
+      if let folder = options.submissions { return try gradeBatch(in: folder, chapters: chapters, options) }
+      return try gradeOnce(chapters, options)
+    case .audit(let options):
+      return try audit(options)
     case .hint(let name):
       print(try Hints(workbook: workbook, chapter: workbook.chapter(named: name)).next())
       return 0
-    case .reset(let name):
-      return try Skeletons(workbook: workbook).reset(
-        workbook.chapter(named: name), assumesYes: command.assumesYes)
-    case .compare(let name):
-      return try compare(workbook.chapter(named: name))
-    case .watch:
-      return try Watcher(workbook: workbook, configure: configure).run()
+    case .reset(let name, let assumesYes):
+      return try Skeletons(workbook: workbook).reset(workbook.chapter(named: name), assumesYes: assumesYes)
+    case .compare(let options):
+      return try compare(options)
+    case .watch(let tuning):
+      return try Watcher(workbook: workbook, configure: Self.configure(tuning)).run()
     }
   }
 
-  private var configure: @Sendable (inout Grader) -> Void {
-    { [command] in command.configure(&$0) }
+  /// The tuning as a closure, for the types that make graders of their own.
+  private static func configure(_ tuning: Tuning) -> @Sendable (inout Grader) -> Void {
+    { tuning.configure(&$0) }
   }
 
-  private func grader(_ sources: Sources) -> Grader {
+  private func grader(_ sources: Sources, _ tuning: Tuning) -> Grader {
     var grader = Grader(workbook: workbook, sources: sources)
-    configure(&grader)
+    tuning.configure(&grader)
     return grader
   }
 
   /// Grades this checkout's exercises (or solutions), or one submission, and writes the exports.
-  private func gradeOnce(_ chapters: [Chapter]?, isDetailed: Bool) throws -> Int32 {
+  private func gradeOnce(_ chapters: [Chapter]?, _ options: GradeOptions) throws -> Int32 {
     let grade: Grade
-    if let folder = command.submission {
+    if let folder = options.submission {
       var submissions = SubmissionGrader(workbook: workbook)
-      submissions.configure = configure
+      submissions.configure = Self.configure(options.tuning)
       grade = try submissions.grade(Submission(folder: URL(fileURLWithPath: folder)), chapters: chapters)
     } else {
-      grade = try grader(command.sources).grade(chapters)
+      grade = try grader(options.sources, options.tuning).grade(chapters)
     }
-    try writeExports(of: grade)
-    if command.format == .json {
+    try writeExports(of: grade, options)
+    if options.format == .json {
       print(try grade.json())
     } else {
       print(
-        Report(usesColor: Report.terminalWantsColor, isDetailed: isDetailed).render(grade)
+        Report(usesColor: Report.terminalWantsColor, isDetailed: options.chapter != nil).render(grade)
       )
     }
     return grade.isPassing ? 0 : 1
   }
 
-  private func writeExports(of grade: Grade) throws {
-    if let file = command.gradescopeFile {
+  private func writeExports(of grade: Grade, _ options: GradeOptions) throws {
+    if let file = options.gradescopeFile {
       try write(try grade.gradescopeJSON(), to: file)
     }
-    if let file = command.junitFile {
+    if let file = options.junitFile {
       try write(grade.junitXML(), to: file)
     }
   }
 
   private func write(_ text: String, to path: String) throws {
     let url = URL(fileURLWithPath: path)
-    try FileManager.default.createDirectory(
-      at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-    try text.write(to: url, atomically: true, encoding: .utf8)
+    try GraderError.whenFailing("writing \(path)") {
+      try FileManager.default.createDirectory(
+        at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+      try text.write(to: url, atomically: true, encoding: .utf8)
+    }
   }
 
   /// Grades every student folder in `folder`; one that breaks in any way gets its row all the same.
-  private func gradeBatch(in folder: String, chapters: [Chapter]?) throws -> Int32 {
+  private func gradeBatch(in folder: String, chapters: [Chapter]?, _ options: GradeOptions) throws -> Int32 {
     let submissions = try Submission.all(in: URL(fileURLWithPath: folder))
     var grader = SubmissionGrader(workbook: workbook)
-    grader.configure = configure
+    grader.configure = Self.configure(options.tuning)
     var grades: [Grade] = []
     for (index, submission) in submissions.enumerated() {
       FileHandle.standardError.write(
@@ -98,10 +101,10 @@ public struct CommandRunner {
       grades.append(try grader.grade(submission, chapters: chapters))
     }
     let graded = chapters ?? workbook.chapters
-    if let file = command.csvFile {
+    if let file = options.csvFile {
       try write(gradesCSV(grades, chapters: graded), to: file)
     }
-    if command.format == .json {
+    if options.format == .json {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
       print(String(decoding: try encoder.encode(grades), as: UTF8.self) + "\n")
@@ -111,12 +114,14 @@ public struct CommandRunner {
     return grades.allSatisfy(\.isPassing) ? 0 : 1
   }
 
-  private func audit(_ chapters: [Chapter]?) throws -> Int32 {
-    let runs = command.repeatCount ?? 1
-    let flakes = try FlakeAudit(grader: grader(command.sources), runs: runs, hogsCPUs: command.hogsCPUs)
-      .run(chapters ?? workbook.chapters)
-    let load = command.hogsCPUs ? ", every core kept busy" : ""
-    var lines = ["Flake audit of the \(command.sources.rawValue): \(runs) runs\(load)."]
+  private func audit(_ options: AuditOptions) throws -> Int32 {
+    let chapters = try options.chapter.map { [try workbook.chapter(named: $0)] } ?? workbook.chapters
+    let runs = options.runs
+    let flakes = try FlakeAudit(
+      grader: grader(options.sources, options.tuning), runs: runs, hogsCPUs: options.hogsCPUs
+    ).run(chapters)
+    let load = options.hogsCPUs ? ", every core kept busy" : ""
+    var lines = ["Flake audit of the \(options.sources.rawValue): \(runs) runs\(load)."]
     for flake in flakes {
       let seeds = flake.seeds.prefix(5).map(String.init).joined(separator: ", ")
       lines.append(
@@ -127,9 +132,9 @@ public struct CommandRunner {
     return flakes.isEmpty ? 0 : 1
   }
 
-  private func check() throws -> Int32 {
+  private func check(_ tuning: Tuning) throws -> Int32 {
     var check = Check(workbook: workbook)
-    check.configure = configure
+    check.configure = Self.configure(tuning)
     let items = try check.run()
     let broken = items.filter { !$0.isPassing }
     var lines = broken.map { "✘ \($0.name): \($0.problem ?? "")" }
@@ -141,20 +146,21 @@ public struct CommandRunner {
   }
 
   /// The student's chapter beside the solution: each test's result, then each file's diff.
-  private func compare(_ chapter: Chapter) throws -> Int32 {
+  private func compare(_ options: CompareOptions) throws -> Int32 {
+    let chapter = try workbook.chapter(named: options.chapter)
     let studentFolder: URL
     let student: Grade
-    if let folder = command.submission {
+    if let folder = options.submission {
       let submission = try Submission(folder: URL(fileURLWithPath: folder))
       var grader = SubmissionGrader(workbook: workbook)
-      grader.configure = configure
+      grader.configure = Self.configure(options.tuning)
       student = try grader.grade(submission, chapters: [chapter])
       studentFolder = submission.exercises.appendingPathComponent(chapter.folder)
     } else {
-      student = try grader(.exercises).grade([chapter])
+      student = try grader(.exercises, options.tuning).grade([chapter])
       studentFolder = workbook.folder(of: chapter, in: .exercises)
     }
-    var solutionGrader = grader(.solutions)
+    var solutionGrader = grader(.solutions, options.tuning)
     solutionGrader.seed = student.seed
     let solution = try solutionGrader.grade([chapter])
     print(ComparisonReport(chapter: chapter, student: student, solution: solution).render())

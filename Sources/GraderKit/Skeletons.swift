@@ -47,8 +47,10 @@ struct Skeletons {
     let original = snapshot.appendingPathComponent(chapter.folder)
     let fromGit = !files.fileExists(atPath: original.path)
     if fromGit && !files.fileExists(atPath: workbook.root.appendingPathComponent(".git").path) {
-      throw GraderError.usage(
-        "there is no kept copy of chapter \(chapter.number)'s skeleton and no git history to take it from.")
+      throw GraderError.missingFile(
+        ".grader/skeletons/\(chapter.folder)",
+        remedy: "It is the kept copy of chapter \(chapter.number)'s skeleton, and there is no git history "
+          + "to take it from either: copy Exercises/\(chapter.folder) from a fresh download of the workbook.")
     }
     if !assumesYes {
       guard isatty(STDIN_FILENO) == 1 else {
@@ -65,8 +67,10 @@ struct Skeletons {
     let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "-")
     let backup = workbook.root.appendingPathComponent(".grader/backups/\(chapter.folder)-\(stamp)")
     if files.fileExists(atPath: current.path) {
-      try files.createDirectory(at: backup.deletingLastPathComponent(), withIntermediateDirectories: true)
-      try files.moveItem(at: current, to: backup)
+      try GraderError.whenFailing("moving \(current.path) to \(backup.path)") {
+        try files.createDirectory(at: backup.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try files.moveItem(at: current, to: backup)
+      }
     }
     if fromGit {
       let outcome = try Subprocess(
@@ -74,10 +78,13 @@ struct Skeletons {
         arguments: ["-C", workbook.root.path, "checkout", "HEAD", "--", "Exercises/\(chapter.folder)"]
       ).run()
       guard outcome.termination == .exited(0) else {
-        throw GraderError.usage("git could not restore the skeleton: \(outcome.output)")
+        throw GraderError.operationFailed(
+          "git checkout HEAD -- Exercises/\(chapter.folder)", output: outcome.output)
       }
     } else {
-      try files.copyItem(at: original, to: current)
+      try GraderError.whenFailing("copying \(original.path) to \(current.path)") {
+        try files.copyItem(at: original, to: current)
+      }
     }
     Swift.print("Chapter \(chapter.number) is back to its skeleton; your version is in \(backup.path).")
     return 0
@@ -95,7 +102,10 @@ struct Hints {
   func next() throws -> String {
     let file = workbook.folder(of: chapter, in: .exercises).appendingPathComponent("hints.md")
     guard let text = try? String(contentsOf: file, encoding: .utf8) else {
-      throw GraderError.missingFolder(file.path)
+      throw GraderError.missingFile(
+        file.path,
+        remedy: "Take it back from git (git checkout HEAD -- Exercises/\(chapter.folder)/hints.md) "
+          + "or from a fresh download of the workbook.")
     }
     let hints = text.components(separatedBy: "\n---\n").map {
       $0.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -148,7 +148,8 @@ public struct SubmissionGrader {
     let flags = keepingTimes ? "-Rp" : "-R"
     let outcome = try Subprocess(executable: "cp", arguments: [flags, source.path, destination.path]).run()
     guard outcome.termination == .exited(0) else {
-      throw GraderError.missingFolder("\(source.path) (copying it failed: \(outcome.output))")
+      throw GraderError.operationFailed(
+        "cp \(flags) \(source.path) \(destination.path)", output: outcome.output)
     }
   }
 }

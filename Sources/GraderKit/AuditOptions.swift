@@ -1,0 +1,25 @@
+/// The options of the flake audit, `./grader audit` or `./grader --repeat N [--hog]`.
+public struct AuditOptions: CommandOptions {
+  /// How many runs an audit makes when `--repeat` does not say.
+  public static let defaultRuns = 10
+
+  /// The chapter to audit; nil audits every chapter.
+  public var chapter: String?
+  /// Exercises, or the solutions with `--solutions`.
+  public var sources: Sources = .exercises
+  /// How many times the suites run (`--repeat`).
+  public var runs = Self.defaultRuns
+  /// Keep every core busy while the suites run (`--hog`).
+  public var hogsCPUs = false
+  public var tuning = Tuning()
+
+  public init() {}
+
+  init(_ arguments: ParsedArguments) throws {
+    chapter = try arguments.optionalChapter()
+    if arguments.isGiven(.solutions) { sources = .solutions }
+    runs = try arguments.count(of: .repeatCount) ?? Self.defaultRuns
+    hogsCPUs = arguments.isGiven(.hog)
+    tuning = try Tuning(arguments)
+  }
+}

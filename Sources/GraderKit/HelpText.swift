@@ -1,0 +1,88 @@
+/// The text of `./grader --help`, generated from the commands and from `Option.all`.
+enum HelpText {
+  /// The width the help's lines are wrapped to.
+  static let width = 100
+
+  static func render() -> String {
+    let usage = Command.Name.allCases.filter { $0 != .help }.map { name in
+      "./grader \(name.synopsis)\(optionsSynopsis(of: name))"
+    }
+    return """
+      USAGE: \(usage.joined(separator: "\n       "))
+
+      Grades the workbook's chapters: builds them, runs each chapter's tests in a process of its
+      own, and prints a table with the failing behaviours of each chapter.
+
+      COMMANDS:
+      \(table(Command.Name.allCases.map { ($0.synopsis, $0.summary) }))
+
+      OPTIONS:
+      \(table(Option.all.map { (spelling(of: $0), help(of: $0)) }))
+
+      EXIT CODES:
+        0  every chapter graded passed (check: every invariant holds; audit: no test ever failed)
+        1  some chapter did not pass (check: some invariant is broken; audit: some test failed)
+        2  bad usage: an unknown command, option or chapter, an option the command does not take,
+           or options that do not go together
+        3  the workbook or the environment is broken: not found, its shared code does not build, a
+           folder or file it needs is missing, or a file operation or a tool (cp, git) failed
+
+      EXAMPLES:
+        ./grader                 grade everything you have done so far
+        ./grader 02              chapter 2, with every failure message and where to find hints
+        ./grader --format json   for scripts
+        ./grader --solutions --repeat 50 --hog   maintainers: the flake audit
+        ./grader --submissions hand-ins --csv grades.csv   instructors: a whole class
+      """
+  }
+
+  /// `[OPTIONS]`, or the one option a command takes besides `--help`, or nothing.
+  private static func optionsSynopsis(of name: Command.Name) -> String {
+    let options = name.options.filter { $0 != .help }
+    switch options.count {
+    case 0: return ""
+    case 1: return " [\(spelling(of: options[0], withAlias: false))]"
+    default: return " [OPTIONS]"
+    }
+  }
+
+  /// How an option is written: `-h, --help` or `--timeout SECS`.
+  private static func spelling(of option: Option, withAlias: Bool = true) -> String {
+    let alias = withAlias ? option.alias.map { "\($0), " } ?? "" : ""
+    return alias + option.name + (option.valueName.map { " \($0)" } ?? "")
+  }
+
+  /// An option's help, followed by the commands that take it unless every command does.
+  private static func help(of option: Option) -> String {
+    guard option.commands.count < Command.Name.allCases.count else { return option.help }
+    return option.help + " [" + option.commands.map(\.rawValue).joined(separator: ", ") + "]"
+  }
+
+  /// Two columns, the second wrapped to `width` and aligned past the widest entry of the first.
+  private static func table(_ rows: [(String, String)]) -> String {
+    let indent = 2
+    let column = indent + (rows.map(\.0.count).max() ?? 0) + 2
+    return rows.map { left, right in
+      let lead = String(repeating: " ", count: indent) + left
+      let lines = wrap(right, width: width - column)
+      let pad = String(repeating: " ", count: column - lead.count)
+      let rest = lines.dropFirst().map { String(repeating: " ", count: column) + $0 }
+      return ([lead + pad + lines[0]] + rest).joined(separator: "\n")
+    }
+    .joined(separator: "\n")
+  }
+
+  /// `text` broken between words into lines of at most `width` characters (a longer word gets a line).
+  private static func wrap(_ text: String, width: Int) -> [String] {
+    var lines: [String] = []
+    var line = ""
+    for word in text.split(separator: " ") {
+      if !line.isEmpty && line.count + 1 + word.count > width {
+        lines.append(line)
+        line = ""
+      }
+      line += (line.isEmpty ? "" : " ") + word
+    }
+    return lines + [line]
+  }
+}
