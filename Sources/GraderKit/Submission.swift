@@ -114,7 +114,7 @@ public struct SubmissionGrader {
       try FileManager.default.moveItem(at: staged, to: ours)
     }
     // The instructor's chapters, titles and points: never the student's copy of them.
-    let copy = Workbook(root: try Workbook(root: workspace).root, chapters: workbook.chapters)
+    let copy = Workbook(root: workspace, chapters: workbook.chapters)
     var grader = Grader(workbook: copy, sources: .exercises)
     configure(&grader)
     grader.refused = refused

@@ -11,9 +11,7 @@ public struct Workbook: Sendable {
   public init(root: URL) throws {
     // The compiler and Swift Testing name files by their real path, symbolic links resolved
     // (macOS's /var is /private/var): the same root lets the grader find chapters in their paths.
-    let realPath = realpath(root.path, nil)
-    defer { free(realPath) }
-    self.root = realPath.map { URL(fileURLWithPath: String(cString: $0)) } ?? root.standardizedFileURL
+    self.root = Self.realRoot(root)
     guard FileManager.default.fileExists(atPath: root.appendingPathComponent("Package.swift").path) else {
       throw GraderError.notAWorkbook(root.path)
     }
@@ -24,8 +22,12 @@ public struct Workbook: Sendable {
   /// A workbook whose chapters are another's: a submission's scratch copy is graded on the
   /// instructor's chapters, whatever the student's copy holds or lacks.
   init(root: URL, chapters: [Chapter]) {
-    self.root = root
+    self.root = Self.realRoot(root)
     self.chapters = chapters
+  }
+
+  private static func realRoot(_ root: URL) -> URL {
+    SealedCopy.realPath(root.path).map { URL(fileURLWithPath: $0) } ?? root.standardizedFileURL
   }
 
   /// Every `Tests/ModuleTests/chapter.json`, in course order: the same files `Package.swift` reads.
