@@ -102,35 +102,46 @@ private func connectSocket(_ fd: Int32, _ address: UnsafePointer<sockaddr>, _ le
   connect(fd, address, length)
 }
 
+extension LoopbackSocket {
+  /// Opens a TCP socket bound to 127.0.0.1:`port` and returns it with the port it got: the kernel
+  /// picks a free one for port 0.
+  ///
+  /// `reusingAddress` lets a restarted server bind the port of its last run while that run's
+  /// connections are in TIME_WAIT.
+  static func bound(port: UInt16, reusingAddress: Bool = false) throws(FixtureServerError)
+    -> (fd: Int32, port: Int)
+  {
+    let fd = try openStreamSocket()
+    if reusingAddress { setSocketOption(fd, SOL_SOCKET, SO_REUSEADDR, 1) }
+    guard withAddress(port: port, { bind(fd, $0, $1) }) == 0 else {
+      let code = lastErrno
+      close(fd)
+      throw FixtureServerError(operation: "bind(127.0.0.1:\(port))", code: code)
+    }
+    var boundAddress = sockaddr_in()
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let named = withUnsafeMutablePointer(to: &boundAddress) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
+    guard named == 0 else {
+      let code = lastErrno
+      close(fd)
+      throw FixtureServerError(operation: "getsockname()", code: code)
+    }
+    return (fd, Int(UInt16(bigEndian: boundAddress.sin_port)))
+  }
+}
+
 /// Opens a listening TCP socket on 127.0.0.1 and returns it with the port the kernel gave it.
 func openListener(port: UInt16) throws(FixtureServerError) -> (fd: Int32, port: Int) {
-  let fd = try LoopbackSocket.openStreamSocket()
-  // A restarted command can bind the port of the previous run while its connections are in TIME_WAIT.
-  setSocketOption(fd, SOL_SOCKET, SO_REUSEADDR, 1)
-  let bound = LoopbackSocket.withAddress(port: port) { bind(fd, $0, $1) }
-  guard bound == 0 else {
-    let code = lastErrno
-    close(fd)
-    throw FixtureServerError(operation: "bind(127.0.0.1:\(port))", code: code)
-  }
+  let listener = try LoopbackSocket.bound(port: port, reusingAddress: true)
   // Hundreds of clients may connect in one burst before the accept thread runs: keep them all queued.
-  guard listen(fd, 1024) == 0, makeNonBlocking(fd) else {
+  guard listen(listener.fd, 1024) == 0, makeNonBlocking(listener.fd) else {
     let code = lastErrno
-    close(fd)
+    close(listener.fd)
     throw FixtureServerError(operation: "listen()", code: code)
   }
-
-  var boundAddress = sockaddr_in()
-  var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-  let named = withUnsafeMutablePointer(to: &boundAddress) {
-    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-  }
-  guard named == 0 else {
-    let code = lastErrno
-    close(fd)
-    throw FixtureServerError(operation: "getsockname()", code: code)
-  }
-  return (fd, Int(UInt16(bigEndian: boundAddress.sin_port)))
+  return listener
 }
 
 /// Calls `poll` until it returns for a reason other than a signal; `timeout` is in milliseconds, -1 for none.
