@@ -120,14 +120,14 @@ let benchmarkTargets: [Target] =
   ? [
     .executableTarget(
       name: "Benchmarks",
-      dependencies: ["FixtureServer", "SumWorker", "WorkbookSupport"]
+      dependencies: ["FixtureServer", "SumWorker", "WorkbookCore", "WorkbookSupport"]
         + includedChapters.filter { benchmarkModules.contains($0.module) }.flatMap {
           [.target(name: $0.module)] + givenDependencies(of: $0)
         }
     )
   ] : []
 let exampleTargets: [Target] = [
-  .executableTarget(name: "Demos", dependencies: ["FixtureServer", "SumWorker"]),
+  .executableTarget(name: "Demos", dependencies: ["FixtureServer", "SumWorker", "WorkbookCore"]),
   .executableTarget(name: "Bench"),
 ]
 
@@ -140,16 +140,18 @@ let package = Package(
     .executable(name: "sum-worker", targets: ["SumWorker"]),
   ] + exampleProducts + benchmarkProducts,
   targets: [
-    .target(name: "WorkbookSupport"),
-    .target(name: "WorkbookTestSupport", dependencies: ["WorkbookSupport", "MutexTSanShim"]),
+    // What the tools, the server and the tests share: a replayable random generator, Duration in seconds.
+    .target(name: "WorkbookCore"),
+    .target(name: "WorkbookSupport", dependencies: ["WorkbookCore"]),
+    .target(name: "WorkbookTestSupport", dependencies: ["WorkbookCore", "WorkbookSupport", "MutexTSanShim"]),
     // Lets ThreadSanitizer see `Mutex` on Linux (`./grader --races`); empty in other builds.
     .target(name: "MutexTSanShim", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
-    .target(name: "GraderKit", dependencies: ["GraderProcessControl"]),
+    .target(name: "GraderKit", dependencies: ["GraderProcessControl", "WorkbookCore"]),
     // prctl and prlimit for the grader: its subreaper and its children's memory cap.
     .target(name: "GraderProcessControl"),
     .executableTarget(name: "Grader", dependencies: ["GraderKit"]),
     .testTarget(name: "GraderKitTests", dependencies: ["GraderKit", "WorkbookTestSupport"]),
-    .target(name: "FixtureServer"),
+    .target(name: "FixtureServer", dependencies: ["WorkbookCore"]),
     .executableTarget(name: "FixtureServerCommand", dependencies: ["FixtureServer"]),
     .testTarget(name: "FixtureServerTests", dependencies: ["FixtureServer", "WorkbookTestSupport"]),
     .executableTarget(name: "SumWorker"),

@@ -1,4 +1,5 @@
 import Foundation
+import WorkbookCore
 
 /// The times of one variant of an experiment: every sample, and how many operations each covers.
 struct Timing: Codable, Sendable {
@@ -37,7 +38,7 @@ func measure(
     for (index, variant) in variants.enumerated() {
       let start = clock.now
       try variant()
-      samples[index].append(start.duration(to: clock.now).seconds)
+      samples[index].append(start.duration(to: clock.now).timeInterval)
     }
   }
   return samples.map { Timing(samples: $0, operations: operations) }
@@ -57,17 +58,10 @@ func measure(
     for (index, variant) in variants.enumerated() {
       let start = clock.now
       try await variant()
-      samples[index].append(start.duration(to: clock.now).seconds)
+      samples[index].append(start.duration(to: clock.now).timeInterval)
     }
   }
   return samples.map { Timing(samples: $0, operations: operations) }
-}
-
-extension Duration {
-  /// The duration in seconds.
-  var seconds: Double {
-    Double(components.seconds) + Double(components.attoseconds) / 1e18
-  }
 }
 
 /// Returns `value` through a function the optimizer can't see into, so a constant input can't be

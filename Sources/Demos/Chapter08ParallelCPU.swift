@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import WorkbookCore
 
 extension Demo {
   /// Chapter 8: the guide's GIL experiment, in a language without a GIL.
@@ -51,7 +52,7 @@ private func runParallelCPU() {
   }
   print("Threaded execution took \(threadedTime.seconds)")
 
-  let speedup = sequentialTime.inSeconds / threadedTime.inSeconds
+  let speedup = sequentialTime.timeInterval / threadedTime.timeInterval
   let cores = ProcessInfo.processInfo.activeProcessorCount
   print()
   print(

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import WorkbookCore
 
 extension Demo {
   /// Chapter 9: the guide's `multiprocessing.Pool(4).map`, with `sum-worker` children.
@@ -68,7 +69,7 @@ private func runProcessPool() throws {
   print()
   for line in lines.withLock({ $0 }) { print("  " + line) }
   print()
-  let speedup = sequentialTime.inSeconds / parallelTime.inSeconds
+  let speedup = sequentialTime.timeInterval / parallelTime.timeInterval
   print(String(format: "Speedup %.2f× with %d cores.", speedup, ProcessInfo.processInfo.activeProcessorCount))
   let same = sequential.map(sumField) == lines.withLock { $0.map(sumField) }
   print("The same sums both ways: \(same ? "yes" : "NO")")

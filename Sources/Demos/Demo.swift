@@ -1,6 +1,7 @@
 import FixtureServer
 import Foundation
 import Synchronization
+import WorkbookCore
 
 #if canImport(FoundationNetworking)
   import FoundationNetworking
@@ -65,13 +66,7 @@ func timed<Result>(
 extension Duration {
   /// Seconds with two decimals, like the guide's `f"{elapsed:.2f}s"`: `0.31s`.
   var seconds: String {
-    let (whole, fraction) = components
-    return String(format: "%.2fs", Double(whole) + Double(fraction) / 1e18)
-  }
-
-  /// The duration as a `Double` number of seconds.
-  var inSeconds: Double {
-    Double(components.seconds) + Double(components.attoseconds) / 1e18
+    String(format: "%.2fs", timeInterval)
   }
 }
 

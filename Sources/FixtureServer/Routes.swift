@@ -73,6 +73,8 @@
 // `swift run fixture-server --port 8080` runs one until you press Ctrl-C, so you can try the routes with
 // `curl` while you work through a chapter.
 
+import WorkbookCore
+
 extension FixtureServer {
   /// One route of the server, as the index page and `fixture-server` list it.
   public struct Route: Sendable, Equatable {
@@ -285,23 +287,14 @@ struct RouteTable: Sendable {
 /// The same seed and path give the same bytes in every process, so tests can predict a body; a new
 /// seed changes every body, so a hard-coded answer fails.
 struct BodyGenerator: RandomNumberGenerator, Equatable {
-  private var state: UInt64
+  private var generator: SplitMix64
 
   init(seed: UInt64, path: String) {
-    // FNV-1a: a stable hash, unlike `hashValue`, which changes from process to process.
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in path.utf8 {
-      hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
-    }
-    state = seed ^ hash
+    generator = SplitMix64(seed: seed, label: path)
   }
 
   mutating func next() -> UInt64 {
-    state &+= 0x9e37_79b9_7f4a_7c15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-    z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-    return z ^ (z >> 31)
+    generator.next()
   }
 
   /// Sixteen hex digits that differ from seed to seed.

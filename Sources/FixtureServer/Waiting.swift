@@ -1,4 +1,5 @@
 import Dispatch
+import WorkbookCore
 
 extension FixtureServer {
   /// Waits until at least `count` requests are in flight at once; `false` if `timeout` passed first.
@@ -62,7 +63,7 @@ extension FixtureServer {
       return state.nextWaiterID
     }
     guard let id else { return true }
-    let timeout = deadline.map { DispatchTime.now() + max(0, ($0 - .now).inSeconds) } ?? .distantFuture
+    let timeout = deadline.map { DispatchTime.now() + max(0, ($0 - .now).timeInterval) } ?? .distantFuture
     guard semaphore.wait(timeout: timeout) == .timedOut else { return true }
     // A change that came with the timeout already took the waiter away, and counts as a change.
     return state.withLock { $0.waiters.removeValue(forKey: id) } == nil

@@ -1,5 +1,6 @@
 import Foundation
 import GraderProcessControl
+import WorkbookCore
 
 #if canImport(Glibc)
   import Glibc
@@ -248,13 +249,5 @@ private final class OutputCapture: @unchecked Sendable {
       text += "\n… \(dropped) bytes of output left out …\n"
     }
     return text + String(decoding: tail, as: UTF8.self)
-  }
-}
-
-extension Duration {
-  /// The duration in seconds, for Dispatch and Foundation.
-  var timeInterval: TimeInterval {
-    let (seconds, attoseconds) = components
-    return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
   }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import WorkbookCore
 
 /// Runs one chapter's suite in a process of its own and turns what happened into a result.
 ///

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+internal import WorkbookCore
 
 #if canImport(FoundationNetworking)
   import FoundationNetworking
@@ -56,8 +57,7 @@ public enum FetchError: Error, Sendable, Equatable, CustomStringConvertible {
 ///     case .failure(let error): print("no answer: \(error)")
 ///     }
 public func fetch(_ url: URL, timeout: Duration) -> Result<Response, FetchError> {
-  let (whole, fraction) = timeout.components
-  let seconds = max(0, Double(whole) + Double(fraction) / 1e18)
+  let seconds = max(0, timeout.timeInterval)
   // URLSession on Linux rounds its timeouts down to whole seconds (half a second becomes "at
   // once"), so this function keeps the deadline itself and sets URLSession's own beyond it.
   let configuration = URLSessionConfiguration.ephemeral

@@ -7,7 +7,7 @@ extension Liveness {
     public let deadline: Duration
 
     public var description: String {
-      "still running after \(deadline.seconds) s: a hang (a deadlock, or a continuation never resumed?)"
+      "still running after \(deadline.timeInterval) s: a hang (a deadlock, or a continuation never resumed?)"
     }
   }
 
@@ -56,8 +56,7 @@ extension Liveness {
 }
 
 /// A continuation that the first of several racers resumes; the others find it gone.
-// `@unchecked Sendable`: `continuation` is read and written only while `lock` is held. An `NSLock`
-// rather than a `Mutex`, so that the Thread Sanitizer sees the locking.
+// `@unchecked Sendable`: `continuation` is read and written only while `lock` is held.
 private final class OneShot<Value: Sendable>: @unchecked Sendable {
   private let lock = NSLock()
   private var continuation: CheckedContinuation<Value, Never>?

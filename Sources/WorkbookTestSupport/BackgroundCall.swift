@@ -38,7 +38,7 @@ public final class BackgroundCall<Value: Sendable>: @unchecked Sendable {
 
   /// The call's result once it has returned or thrown; `nil` if it was still running at the deadline.
   public func result(deadline: Duration = Liveness.deadline) -> Result<Value, any Error>? {
-    let limit = Date(timeIntervalSinceNow: deadline.seconds)
+    let limit = Date(timeIntervalSinceNow: deadline.timeInterval)
     condition.lock()
     defer { condition.unlock() }
     while outcome == nil {

@@ -1,10 +1,10 @@
 import Foundation
 
-/// A value that test threads share, guarded by an `NSLock` so ThreadSanitizer sees the locking.
+/// A value that test threads share, behind a lock.
 ///
-/// `Mutex` is the idiom the course teaches, but the sanitizer cannot see inside it (the standard
-/// library is not instrumented), so a test that records results from several threads through a
-/// `Mutex` gets reported as racy under `--sanitize=thread`. Tests record through this instead.
+/// A class, unlike `Mutex`: the closures a test hands to its threads escape, and an escaping
+/// closure can capture a reference but not a noncopyable `Mutex`. The lock inside is a plain
+/// `NSLock`, which `--races` sees like any pthread mutex.
 ///
 ///     let seen = Guarded([Int]())
 ///     // on each thread:

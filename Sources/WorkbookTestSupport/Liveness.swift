@@ -1,4 +1,6 @@
 import Foundation
+// Tests reach the workbook's shared basics (`SplitMix64`, `Duration.timeInterval`) through this one import.
+@_exported import WorkbookCore
 
 /// How long a test waits for something that must happen before it calls it a hang.
 ///
@@ -8,12 +10,4 @@ import Foundation
 public enum Liveness {
   /// The deadline for threads that should meet or finish.
   public static let deadline: Duration = .seconds(10)
-}
-
-extension Duration {
-  /// The duration in seconds, as `TimeInterval` for Foundation's APIs.
-  public var seconds: TimeInterval {
-    let (seconds, attoseconds) = components
-    return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
-  }
 }

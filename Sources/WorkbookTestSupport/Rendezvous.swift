@@ -34,7 +34,7 @@ public final class Rendezvous: @unchecked Sendable {
       condition.broadcast()
       return true
     }
-    let limit = Date(timeIntervalSinceNow: deadline.seconds)
+    let limit = Date(timeIntervalSinceNow: deadline.timeInterval)
     while arrivedCount < parties && !isBroken {
       if !condition.wait(until: limit) {
         isBroken = true

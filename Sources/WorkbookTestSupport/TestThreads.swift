@@ -20,7 +20,7 @@ public func runOnTestThreads(
     thread.stackSize = 1 << 20
     thread.start()
   }
-  let limit = DispatchTime.now() + deadline.seconds
+  let limit = DispatchTime.now() + deadline.timeInterval
   for _ in 0..<count where finished.wait(timeout: limit) == .timedOut {
     return false
   }

@@ -1,4 +1,5 @@
 import Foundation
+import WorkbookCore
 
 /// Random test inputs that change every run yet can be replayed: a hard-coded answer fails.
 ///
@@ -17,29 +18,30 @@ public struct WorkbookRandom: RandomNumberGenerator, Sendable {
     return seed
   }()
 
-  private var state: UInt64
+  private var generator: SplitMix64
 
   /// A generator for the test named `label`, seeded from the run's seed.
   public init(_ label: String = #function) {
-    // FNV-1a: a stable hash, unlike `hashValue`, which changes from process to process.
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in label.utf8 {
-      hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
-    }
-    state = Self.seed ^ hash
+    generator = SplitMix64(seed: Self.seed, label: label)
   }
 
-  /// SplitMix64: small, fast and good enough to pick test inputs.
   public mutating func next() -> UInt64 {
-    state &+= 0x9e37_79b9_7f4a_7c15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-    z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-    return z ^ (z >> 31)
+    generator.next()
   }
 
   /// A random integer in `range`.
   public mutating func int(in range: ClosedRange<Int>) -> Int {
     Int.random(in: range, using: &self)
+  }
+
+  /// One of `choices`, which must not be empty.
+  public mutating func pick<Element>(_ choices: [Element]) -> Element {
+    choices[int(in: 0...(choices.count - 1))]
+  }
+
+  /// A random lowercase word of `length` letters, for names, pages and gates.
+  public mutating func word(length: ClosedRange<Int> = 2...9) -> String {
+    let letters = Array("abcdefghijklmnopqrstuvwxyz")
+    return String((0..<int(in: length)).map { _ in pick(letters) })
   }
 }

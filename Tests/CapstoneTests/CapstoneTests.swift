@@ -2,7 +2,6 @@ import Capstone
 import CapstoneGiven
 import FixtureServer
 import Foundation
-import Synchronization
 import Testing
 import WorkbookSupport
 import WorkbookTestSupport
@@ -387,26 +386,6 @@ struct Item: Sendable, Hashable, Comparable {
   }
 }
 
-/// A counter that test threads share.
-final class Tally: Sendable {
-  private let count = Atomic(0)
-
-  /// Adds one and returns the new count.
-  @discardableResult
-  func add() -> Int { count.add(1, ordering: .sequentiallyConsistent).newValue }
-
-  var value: Int { count.load(ordering: .sequentiallyConsistent) }
-}
-
-/// A flag one thread sets and others read.
-final class Flag: Sendable {
-  private let value = Atomic(false)
-
-  var isSet: Bool { value.load(ordering: .sequentiallyConsistent) }
-
-  func set() { value.store(true, ordering: .sequentiallyConsistent) }
-}
-
 /// The chapter's own blocking fetch, `fetchText(from:timeout:)`.
 let chapterFetch: @Sendable (URL) throws -> String = { try fetchText(from: $0) }
 
@@ -432,92 +411,4 @@ func settled(_ fetch: @escaping @Sendable (URL) throws -> String, on server: Fix
 func taking<Element: Sendable>(_ count: Int, from queue: BoundedQueue<Element>) async -> [Element?]? {
   let call = BackgroundCall { (0..<count).map { _ in queue.take() } }
   return try? await call.outcome()?.get()
-}
-
-/// The outcomes of `calls`, all awaited within one liveness deadline; `nil` for a call still running.
-func outcomes<Value: Sendable>(of calls: [BackgroundCall<Value>]) async -> [Result<Value, any Error>?] {
-  let limit = ContinuousClock.now + Liveness.deadline
-  var outcomes: [Result<Value, any Error>?] = []
-  for call in calls {
-    outcomes.append(await call.outcome(deadline: max(.zero, limit - ContinuousClock.now)))
-  }
-  return outcomes
-}
-
-/// Checks `condition` every 100 µs until it holds; `false` if it still does not at the deadline.
-///
-/// Only code that never gets there waits until the deadline. If any of `calls` has finished, the
-/// wait ends at once: the code under test returned where it should have waited.
-func eventually<Value>(_ condition: @Sendable () -> Bool, while calls: [BackgroundCall<Value>]) async -> Bool
-{
-  let limit = ContinuousClock.now + Liveness.deadline
-  while !condition() {
-    if calls.contains(where: \.isFinished) || ContinuousClock.now >= limit { return condition() }
-    try? await Task.sleep(for: .microseconds(100))
-  }
-  return true
-}
-
-/// `eventually(_:while:)` for one call.
-func eventually<Value>(_ condition: @Sendable () -> Bool, while call: BackgroundCall<Value>) async -> Bool {
-  await eventually(condition, while: [call])
-}
-
-/// `eventually(_:while:)` with no call to watch.
-func eventually(_ condition: @Sendable () -> Bool) async -> Bool {
-  await eventually(condition, while: [BackgroundCall<Void>]())
-}
-
-/// `eventually(_:)` for a thread of the test's own, which may block: it sleeps between checks.
-func pollOnThisThread(until condition: () -> Bool) -> Bool {
-  let limit = ContinuousClock.now + Liveness.deadline
-  while !condition() {
-    if ContinuousClock.now >= limit { return false }
-    usleep(100)
-  }
-  return true
-}
-
-/// The error a finished call threw, if it threw one.
-func error<Value>(in outcome: Result<Value, any Error>?) -> (any Error)? {
-  guard case .failure(let error) = outcome else { return nil }
-  return error
-}
-
-/// What a call did, for a failure message.
-func describe<Value>(_ outcome: Result<Value, any Error>?) -> String {
-  guard let outcome else { return "it was still running at the deadline" }
-  return describe(outcome)
-}
-
-/// What a finished call did, for a failure message.
-func describe<Value>(_ outcome: Result<Value, any Error>) -> String {
-  switch outcome {
-  case .success: "it returned"
-  case .failure(let error): "it threw \(error)"
-  }
-}
-
-/// What a call has done so far, for a failure message.
-func describe<Value>(_ call: BackgroundCall<Value>) -> String {
-  guard call.isFinished else { return "it is still running" }
-  return call.result().map { describe($0) + " at once" } ?? "it is still running"
-}
-
-/// What some calls have done so far, for a failure message.
-func describe<Value>(_ calls: [BackgroundCall<Value>]) -> String {
-  let finished = calls.filter(\.isFinished).count
-  return finished == 0 ? "none returned" : "\(finished) of \(calls.count) returned at once"
-}
-
-extension WorkbookRandom {
-  /// A short random lowercase word.
-  mutating func word() -> String {
-    String((0..<int(in: 2...9)).map { _ in pick(Array("abcdefghijklmnopqrstuvwxyz")) })
-  }
-
-  /// One of `choices`, which must not be empty.
-  mutating func pick<Element>(_ choices: [Element]) -> Element {
-    choices[int(in: 0...(choices.count - 1))]
-  }
 }

@@ -36,7 +36,7 @@ struct FixtureServerTests {
   @Test("every route answers URLSession with the status and body the server predicts for it")
   func routesAnswerAsPredicted() async throws {
     var random = WorkbookRandom()
-    let name = random.name()
+    let name = random.word(length: 4...10)
     let paths = [
       "/",
       "/page/\(name)",
@@ -47,8 +47,8 @@ struct FixtureServerTests {
       "/status/204",
       "/bytes/\(random.int(in: 0...300_000))",
       "/doc/\(random.int(in: 1...999))",
-      "/gate/\(random.name())",
-      "/no/such/\(random.name())",
+      "/gate/\(random.word(length: 4...10))",
+      "/no/such/\(random.word(length: 4...10))",
     ]
     try await FixtureServer.withRunning(.init(seed: random.next())) { server in
       for path in paths where path.hasPrefix("/gate/") {
@@ -75,7 +75,8 @@ struct FixtureServerTests {
     var random = WorkbookRandom()
     let seed = random.next()
     let paths = [
-      "/page/\(random.name())", "/doc/\(random.int(in: 1...999))", "/bytes/\(random.int(in: 64...4096))",
+      "/page/\(random.word(length: 4...10))", "/doc/\(random.int(in: 1...999))",
+      "/bytes/\(random.int(in: 64...4096))",
       "/status/\(random.int(in: 400...599))",
     ]
     let first = try bodies(of: paths, seed: seed)
@@ -108,10 +109,10 @@ struct FixtureServerTests {
   @Test("requests held by a delay or a gate hold up no other connection, and the gate releases its request")
   func heldRequestsHoldUpNoOne() throws {
     var random = WorkbookRandom()
-    let gate = random.name()
+    let gate = random.word(length: 4...10)
     let delayedPath = "/delay/600000"
     let gatedPath = "/doc/\(random.int(in: 1...999))"
-    let pagePath = "/page/\(random.name())"
+    let pagePath = "/page/\(random.word(length: 4...10))"
     try FixtureServer.withRunning(.init(seed: random.next())) { server in
       let delayed = try RawClient(port: server.port)
       try delayed.request(delayedPath)
@@ -197,7 +198,7 @@ struct FixtureServerTests {
   func threeHundredConnectionsAtOnce() throws {
     var random = WorkbookRandom()
     let count = 300
-    let gate = random.name()
+    let gate = random.word(length: 4...10)
     let first = random.int(in: 1...1_000_000)
     let paths = (first..<first + count).map { "/doc/\($0)" }
     try FixtureServer.withRunning(.init(seed: random.next())) { server in
@@ -243,7 +244,7 @@ struct FixtureServerTests {
   @Test("a request head over the size limit gets 431, one within the limit is served")
   func oversizedHeadGets431() throws {
     var random = WorkbookRandom()
-    let path = "/page/\(random.name())"
+    let path = "/page/\(random.word(length: 4...10))"
     try FixtureServer.withRunning(.init(seed: random.next())) { server in
       let limit = server.configuration.maximumHeadBytes
       let within = try RawClient(port: server.port)
@@ -355,7 +356,7 @@ struct FixtureServerTests {
     var random = WorkbookRandom()
     let count = random.int(in: 2...12)
     let laterCount = random.int(in: 1...(count - 1))
-    let (firstGate, secondGate) = (random.name(), random.name() + "2")
+    let (firstGate, secondGate) = (random.word(length: 4...10), random.word(length: 4...10) + "2")
     try FixtureServer.withRunning(.init(seed: random.next())) { server in
       let first = try requests(count, through: firstGate, on: server)
       #expect(server.waitUntil(inFlight: count))
@@ -392,7 +393,10 @@ struct FixtureServerTests {
   @Test("shutdown() closes every connection, ends every waiting request and joins every thread")
   func shutdownLeavesNothingBehind() throws {
     var random = WorkbookRandom()
-    let waitingPaths = ["/hang", "/gate/\(random.name())", "/delay/600000", "/doc/3?gate=\(random.name())"]
+    let waitingPaths = [
+      "/hang", "/gate/\(random.word(length: 4...10))", "/delay/600000",
+      "/doc/3?gate=\(random.word(length: 4...10))",
+    ]
     let server = FixtureServer(.init(seed: random.next()))
     try server.start()
     // Stops the server should an expectation below throw before the shutdown under test.
@@ -541,7 +545,7 @@ final class Captured: @unchecked Sendable {
 /// Fetches `url` with URLSession, giving up after the liveness deadline instead of hanging the test.
 func fetch(_ url: URL, in session: URLSession) async throws -> (status: Int, body: Data) {
   var request = URLRequest(url: url)
-  request.timeoutInterval = Liveness.deadline.seconds
+  request.timeoutInterval = Liveness.deadline.timeInterval
   let (body, response) = try await session.data(for: request)
   return ((response as? HTTPURLResponse)?.statusCode ?? -1, body)
 }
@@ -577,15 +581,10 @@ func head(for path: String, totalling total: Int) -> String {
 }
 
 extension WorkbookRandom {
-  /// A short random lowercase name, for pages and gates.
-  mutating func name() -> String {
-    String((0..<int(in: 4...10)).map { _ in "abcdefghijklmnopqrstuvwxyz".randomElement(using: &self) ?? "x" })
-  }
-
   /// A random path that answers at once with a body.
   mutating func path() -> String {
     switch int(in: 0...3) {
-    case 0: "/page/\(name())"
+    case 0: "/page/\(word(length: 4...10))"
     case 1: "/doc/\(int(in: 1...999))"
     case 2: "/bytes/\(int(in: 0...20_000))"
     default: "/status/\(int(in: 400...599))"

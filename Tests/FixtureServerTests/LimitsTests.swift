@@ -10,8 +10,10 @@ extension FixtureServerTests {
     var random = WorkbookRandom()
     // Long enough that trickling all of it would take far longer than the liveness deadline.
     let head = Array(
-      RawClient.head("/page/\(random.name())", fields: ["X-Filler: " + String(repeating: "f", count: 4000)])
-        .utf8)
+      RawClient.head(
+        "/page/\(random.word(length: 4...10))", fields: ["X-Filler: " + String(repeating: "f", count: 4000)]
+      )
+      .utf8)
     let configuration = FixtureServer.Configuration(
       seed: random.next(), idleTimeout: .seconds(30), headTimeout: .milliseconds(random.int(in: 200...600)))
     try FixtureServer.withRunning(configuration) { server in
@@ -68,7 +70,7 @@ extension FixtureServerTests {
   @Test("a gate's pipe is freed once no request waits on it, whether the gate opened or its clients left")
   func gatePipesAreFreed() throws {
     var random = WorkbookRandom()
-    let (opened, abandoned) = (random.name(), random.name() + "2")
+    let (opened, abandoned) = (random.word(length: 4...10), random.word(length: 4...10) + "2")
     let count = random.int(in: 2...6)
     try FixtureServer.withRunning(.init(seed: random.next())) { server in
       #expect(server.statistics.liveGates == 0)

@@ -44,7 +44,7 @@ final class RawClient {
   init(port: Int, receiveBufferSize: Int? = nil) throws {
     do {
       fd = try LoopbackSocket.connect(port: UInt16(port)) { fd in
-        var limit = timeval(tv_sec: Int(Liveness.deadline.seconds), tv_usec: 0)
+        var limit = timeval(tv_sec: Int(Liveness.deadline.timeInterval), tv_usec: 0)
         for option in [SO_RCVTIMEO, SO_SNDTIMEO] {
           setsockopt(fd, SOL_SOCKET, option, &limit, socklen_t(MemoryLayout<timeval>.size))
         }

@@ -268,7 +268,7 @@ enum HandIn: String, CaseIterable, Sendable, CustomTestStringConvertible {
 /// One batch of the five hand-ins, graded by `--submissions DIR --csv FILE`: what every batch test reads.
 private struct BatchRun: Sendable {
   /// `--timeout`: the hand-in that hangs costs this much; every other suite ends long before it.
-  static let timeout = String(Int(Liveness.deadline.seconds))
+  static let timeout = String(Int(Liveness.deadline.timeInterval))
 
   let code: Int32
   let printed: String

@@ -287,7 +287,7 @@ private struct WatchSession: Sendable {
     let chapterFile = workbook.root.appendingPathComponent("Exercises/02-Failing/Failing.swift")
 
     let grader = try RunningGrader(
-      ["watch", "--timeout", String(Int(Liveness.deadline.seconds))], in: workbook.root)
+      ["watch", "--timeout", String(Int(Liveness.deadline.timeInterval))], in: workbook.root)
     defer { grader.stop() }
     let watching = try grader.waitFor("Watching Exercises/", deadline: Liveness.deadline)
     try FixtureWorkbook.text(of: "Solutions/02-Failing/Failing.swift")
@@ -393,7 +393,7 @@ private final class RunningGrader: @unchecked Sendable {
   /// Waits until `expected` shows in the output after its first `start` bytes; returns the
   /// number of bytes up to its end.
   func waitFor(_ expected: String, after start: Int = 0, deadline: Duration) throws -> Int {
-    let limit = Date(timeIntervalSinceNow: deadline.seconds)
+    let limit = Date(timeIntervalSinceNow: deadline.timeInterval)
     condition.lock()
     defer { condition.unlock() }
     while true {

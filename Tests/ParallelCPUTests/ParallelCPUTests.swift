@@ -48,7 +48,7 @@ struct ParallelCPUTests {
     // deadline for the whole chain, so code that runs the chunks one at a time fails once,
     // not once a chunk.
     let finishedChunks = (0..<workers).map { _ in DispatchSemaphore(value: 0) }
-    let limit = DispatchTime.now() + Liveness.deadline.seconds
+    let limit = DispatchTime.now() + Liveness.deadline.timeInterval
     let waitedTooLong = Atomic(false)
 
     let results = try mapChunks(upTo: n, workers: workers) { chunk in

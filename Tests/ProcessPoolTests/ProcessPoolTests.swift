@@ -325,7 +325,7 @@ private final class WorkerGate: @unchecked Sendable {
     await withCheckedContinuation { continuation in
       Thread { [self] in
         condition.lock()
-        let limit = Date(timeIntervalSinceNow: Liveness.deadline.seconds)
+        let limit = Date(timeIntervalSinceNow: Liveness.deadline.timeInterval)
         while observed.arrivals.count < count && !observed.isBroken && !observed.isStopped {
           if !condition.wait(until: limit) { break }
         }
@@ -369,7 +369,7 @@ private final class WorkerGate: @unchecked Sendable {
       polled.append(pollfd(fd: listener, events: Int16(POLLIN), revents: 0))
       polled += connections.map { pollfd(fd: $0.descriptor, events: Int16(POLLIN), revents: 0) }
       let remaining = lastEvent + Liveness.deadline - ContinuousClock.now
-      let timeout = broken ? -1 : max(0, Int32(remaining.seconds * 1000))
+      let timeout = broken ? -1 : max(0, Int32(remaining.timeInterval * 1000))
       let ready = poll(&polled, nfds_t(polled.count), timeout)
       if ready < 0 {
         if errno == EINTR { continue }

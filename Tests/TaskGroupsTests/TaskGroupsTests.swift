@@ -367,16 +367,6 @@ final class Browser: Sendable {
   }
 }
 
-/// A counter that tasks share.
-final class Tally: Sendable {
-  private let count = Atomic(0)
-
-  /// Adds one.
-  func add() { count.add(1, ordering: .sequentiallyConsistent) }
-
-  var value: Int { count.load(ordering: .sequentiallyConsistent) }
-}
-
 /// A gate for tasks that, unlike URLSession, ignores cancellation: `wait()` returns only once
 /// `open()` has been called.
 final class Latch: Sendable {
@@ -404,25 +394,6 @@ final class Latch: Sendable {
   }
 }
 
-/// Checks `condition` every millisecond until it holds; `false` at the deadline, or as soon as
-/// `task` has finished without it.
-func eventually<Success: Sendable>(
-  _ condition: @escaping @Sendable () -> Bool, while task: Task<Success, any Error>
-) async -> Bool {
-  let finished = Tally()
-  let watcher = Task {
-    _ = await task.result
-    finished.add()
-  }
-  defer { watcher.cancel() }
-  let limit = ContinuousClock.now + Liveness.deadline
-  while !condition() {
-    if finished.value > 0 || ContinuousClock.now >= limit { return condition() }
-    try? await Task.sleep(for: .milliseconds(1))
-  }
-  return true
-}
-
 /// The gate of the URL at `index` in `gatedURLs(_:on:)`.
 func gate(_ index: Int) -> String { "g\(index)" }
 
@@ -447,7 +418,7 @@ func settled(_ fetch: @escaping Fetch, on server: FixtureServer) -> Fetch {
 
 /// The error a test throws when the code under test is still running at the liveness deadline.
 struct StillRunning: Error, CustomStringConvertible {
-  var description: String { "still running after \(Liveness.deadline.seconds) s: a hang" }
+  var description: String { "still running after \(Liveness.deadline.timeInterval) s: a hang" }
 }
 
 /// The value of `task`; throws `StillRunning` (and cancels the task) if it hangs.
@@ -465,21 +436,6 @@ func finish<Success: Sendable>(
 ) async throws {
   for gate in gates { server.openGate(gate) }
   _ = try await value(of: task)
-}
-
-/// The error a finished task threw, if it threw one.
-func error<Success>(in outcome: Result<Success, any Error>?) -> (any Error)? {
-  guard case .failure(let error) = outcome else { return nil }
-  return error
-}
-
-/// What a task did, for a failure message.
-func describe<Success>(_ outcome: Result<Success, any Error>?) -> String {
-  switch outcome {
-  case nil: "it was still running at the deadline"
-  case .success: "it returned pages"
-  case .failure(let error): "it threw \(error)"
-  }
 }
 
 extension FixtureServer {

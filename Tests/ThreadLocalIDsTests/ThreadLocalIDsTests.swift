@@ -315,7 +315,7 @@ private final class DeinitCounter: @unchecked Sendable {
 
   /// Waits until `expected` objects have been released; `false` if the deadline passed first.
   func wait(until expected: Int) -> Bool {
-    let limit = Date(timeIntervalSinceNow: Liveness.deadline.seconds)
+    let limit = Date(timeIntervalSinceNow: Liveness.deadline.timeInterval)
     condition.lock()
     defer { condition.unlock() }
     while released < expected {

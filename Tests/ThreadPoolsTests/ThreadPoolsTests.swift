@@ -104,7 +104,7 @@ struct ThreadPoolsTests {
       }
     }
     func waitForOneMore() -> Bool {
-      iterating.waitWhileRunning { yieldedOne.wait(timeout: .now() + $0.seconds) == .success }
+      iterating.waitWhileRunning { yieldedOne.wait(timeout: .now() + $0.timeInterval) == .success }
     }
 
     for _ in 0..<alreadyDone {
@@ -348,7 +348,9 @@ struct ThreadPoolsTests {
         let next = try #require(pick, "no request is waiting at its gate")
         server.openGate("g\(next)")
         opened.append(next)
-        let came = fetching.waitWhileRunning { reportedOne.wait(timeout: .now() + $0.seconds) == .success }
+        let came = fetching.waitWhileRunning {
+          reportedOne.wait(timeout: .now() + $0.timeInterval) == .success
+        }
         try #require(came, "\(paths[next]) was answered, and no report came")
         let latest = reported.withLock { $0.last }
         #expect(latest == urls[next], "\(paths[next]) was the only one answered, yet another was reported")
@@ -446,7 +448,7 @@ private final class TaskProbe: @unchecked Sendable {
     threadIDs.insert(ObjectIdentifier(Thread.current))
     condition.broadcast()
     // The gate always opens when the test ends; the limit only keeps a lost thread from living forever.
-    let limit = Date(timeIntervalSinceNow: 6 * Liveness.deadline.seconds)
+    let limit = Date(timeIntervalSinceNow: 6 * Liveness.deadline.timeInterval)
     while !isOpen && condition.wait(until: limit) {}
     insideCount -= 1
     finishedCount += 1
@@ -463,7 +465,7 @@ private final class TaskProbe: @unchecked Sendable {
 
   /// Waits until `count` closures are inside at once; `false` if `timeout` passed first.
   func waitUntil(inside count: Int, timeout: Duration = Liveness.deadline) -> Bool {
-    let limit = Date(timeIntervalSinceNow: timeout.seconds)
+    let limit = Date(timeIntervalSinceNow: timeout.timeInterval)
     condition.lock()
     defer { condition.unlock() }
     while insideCount < count {

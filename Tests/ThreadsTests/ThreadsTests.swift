@@ -92,13 +92,6 @@ struct ThreadsTests {
 
 // MARK: - Fixtures
 
-/// A flag one thread sets and others read.
-private final class Flag: Sendable {
-  private let value = Atomic(false)
-  var isSet: Bool { value.load(ordering: .sequentiallyConsistent) }
-  func set() { value.store(true, ordering: .sequentiallyConsistent) }
-}
-
 /// Threads of the test's own that call `join()` and note whether the body had finished by then.
 private final class Joiners: Sendable {
   private let count: Int
@@ -128,7 +121,7 @@ private final class Joiners: Sendable {
   /// returns within microseconds of its thread starting, so the period begins only once every
   /// joiner is running, and lasts long enough for a loaded machine to schedule them.
   func anyReturnedBeforeTheGateOpens() -> Bool {
-    let limit = DispatchTime.now() + Liveness.deadline.seconds
+    let limit = DispatchTime.now() + Liveness.deadline.timeInterval
     for _ in 0..<count where started.wait(timeout: limit) == .timedOut {
       return false
     }
@@ -137,7 +130,7 @@ private final class Joiners: Sendable {
 
   /// Whether every joiner has returned by the liveness deadline.
   func allReturn() -> Bool {
-    let limit = DispatchTime.now() + Liveness.deadline.seconds
+    let limit = DispatchTime.now() + Liveness.deadline.timeInterval
     while returnedCount.load(ordering: .sequentiallyConsistent) < count {
       if returned.wait(timeout: limit) == .timedOut { return false }
     }

@@ -1,10 +1,4 @@
 extension Duration {
-  /// The duration in seconds, as Dispatch and Foundation take it.
-  var inSeconds: Double {
-    let (seconds, attoseconds) = components
-    return Double(seconds) + Double(attoseconds) / 1e18
-  }
-
   /// Whole milliseconds, rounded up so a wait never ends early, as `poll` takes them.
   var roundedUpMilliseconds: Int64 {
     let (seconds, attoseconds) = components
