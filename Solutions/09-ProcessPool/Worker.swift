@@ -1,5 +1,6 @@
 import Foundation
 import ProcessPoolGiven
+import Synchronization
 import WorkbookSupport
 
 /// A worker program, such as `sum-worker`, that you run once a task as a child process.
@@ -63,14 +64,11 @@ public struct Worker: Sendable {
 // MARK: - The child process
 
 /// One child process: launched on a thread of its own, cancellable from any thread.
-// `@unchecked Sendable`: `isCancelled`, `isLaunched` and the launch are guarded by `lock`; the
-// child's thread uses `process` after the launch, and `cancel()` only under `lock`. (`NSLock`
-// rather than `Mutex`: the Thread Sanitizer sees it, and would report a race under a `Mutex`.)
+// `@unchecked Sendable`: `process` is not Sendable. The launch happens under `state`'s lock; after
+// it only the child's thread uses `process`, and `cancel()` only under the lock.
 private final class Child: @unchecked Sendable {
   private let process = Process()
-  private let lock = NSLock()
-  private var isCancelled = false
-  private var isLaunched = false
+  private let state = Mutex((isCancelled: false, isLaunched: false))
 
   init(executable: URL, arguments: [String]) {
     process.executableURL = executable
@@ -108,28 +106,28 @@ private final class Child: @unchecked Sendable {
 
   /// Starts the process with its output on a new pipe; throws `CancellationError` if already cancelled.
   private func launch() throws -> Pipe {
-    lock.lock()
-    defer { lock.unlock() }
-    // `cancel()` takes the same lock, so either it sees a launched child to kill, or the launch
-    // sees the cancellation and never starts one.
-    guard !isCancelled else { throw CancellationError() }
     let output = Pipe()
     process.standardOutput = output
-    try process.run()
-    isLaunched = true
+    try state.withLock { state in
+      // `cancel()` takes the same lock, so either it sees a launched child to kill, or the launch
+      // sees the cancellation and never starts one.
+      guard !state.isCancelled else { throw CancellationError() }
+      try process.run()
+      state.isLaunched = true
+    }
     return output
   }
 
   /// Kills the child if it is running, or keeps it from ever starting.
   func cancel() {
-    lock.lock()
-    defer { lock.unlock() }
-    isCancelled = true
-    // SIGKILL, not `terminate()`'s SIGTERM: a child inherits the signal mask of the thread that
-    // started it, and Swift's concurrency threads block SIGTERM, so the child would never see
-    // it. Nothing blocks SIGKILL. The child's thread then sees the pipe close and the exit.
-    if isLaunched && process.isRunning {
-      kill(process.processIdentifier, SIGKILL)
+    state.withLock { state in
+      state.isCancelled = true
+      // SIGKILL, not `terminate()`'s SIGTERM: a child inherits the signal mask of the thread that
+      // started it, and Swift's concurrency threads block SIGTERM, so the child would never see
+      // it. Nothing blocks SIGKILL. The child's thread then sees the pipe close and the exit.
+      if state.isLaunched && process.isRunning {
+        kill(process.processIdentifier, SIGKILL)
+      }
     }
   }
 }
