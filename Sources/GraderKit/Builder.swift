@@ -49,8 +49,10 @@ struct Builder {
         deadline: .seconds(30 * 60)
       ).run()
       if outcome.termination == .exited(0) {
-        let testBinary = scratchPath.appendingPathComponent("debug/ConcurrencyWorkbookPackageTests.xctest")
-        return Build(testBinary: testBinary, uncompiled: uncompiled)
+        let testBinary = TestLauncher.testBinary(in: scratchPath)
+        let launcher = try TestLauncher.forTestBinary(
+          testBinary, sanitizesThreads: flags.contains("--sanitize=thread"))
+        return Build(testBinary: testBinary, launcher: launcher, uncompiled: uncompiled)
       }
       let errors = CompilerErrors(output: outcome.output, workbook: workbook)
       let newlyBroken = errors.byChapter.filter { uncompiled[$0.key] == nil }
@@ -109,6 +111,8 @@ extension Builder {
 /// A build of the workbook's tests: the test binary and the chapters left out, with their first errors.
 public struct Build: Sendable {
   public var testBinary: URL
+  /// How a suite of `testBinary` is started on this platform.
+  public var launcher: TestLauncher
   public var uncompiled: [Chapter: [String]]
 }
 
