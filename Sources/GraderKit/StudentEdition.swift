@@ -46,7 +46,7 @@ struct StudentEdition {
       Wrote the student edition to \(folder.path): \(fileCount) files, with \(StudentEdition.checksumFile) \
       and .github/workflows/classroom.yml; no Solutions/ and no history.
       Next: cd \(folder.path) && git init -b main && git add -A && git commit -m "Workbook", push it to a
-      new repository and mark it a template (README.md, "For instructors", walks through GitHub Classroom).
+      new repository and mark it a template (this workbook's README.md, "GitHub Classroom, step by step").
       """
     }
   }

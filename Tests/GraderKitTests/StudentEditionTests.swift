@@ -59,6 +59,34 @@ struct StudentEditionTests {
     #expect(workflow.contains(#"MAX_SCORE: "20""#), "two chapters of 10 points")
   }
 
+  // The workflow runs on Ubuntu, with GNU coreutils (sha256sum, base64 -w0): so does its test.
+  #if os(Linux)
+    @Test(
+      "the Classroom workflow's check passes the released files and gives 0 points to a push that edited a test or added a file",
+      arguments: [nil, "Tests/FailingTests/FailingTests.swift", "Sources/FaultSupport/Extra.swift"])
+    func classroomCheck(edited: String?) throws {
+      let release = try Release.make()
+      defer { release.remove() }
+      if let edited {
+        let file = release.student.appendingPathComponent(edited)
+        let text = (try? String(contentsOf: file, encoding: .utf8)) ?? ""
+        try (text + "\n// always passes\n").write(to: file, atomically: true, encoding: .utf8)
+      }
+      let outputs = try release.runPristineCheck()
+      if let edited {
+        #expect(outputs["intact"] == nil)
+        let data = try #require(Data(base64Encoded: outputs["result"] ?? ""))
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(object["max_score"] as? Int == 20 && object["status"] as? String == "error")
+        let tests = try #require(object["tests"] as? [[String: Any]])
+        #expect(tests.count == 1 && tests[0]["score"] as? Int == 0)
+        #expect((tests[0]["message"] as? String)?.contains(edited) == true, "\(tests)")
+      } else {
+        #expect(outputs == ["intact": "true"])
+      }
+    }
+  #endif
+
   @Test(
     "release refuses, as bad usage, a folder inside the workbook and one that is not empty, and writes nothing"
   )
@@ -148,6 +176,43 @@ struct Release {
     _ = try StudentEdition(workbook: Workbook(root: release.instructor)).write(to: release.student)
     return release
   }
+
+  #if os(Linux)
+    /// Runs the released workflow's first step, the check of the files a grade trusts, as Actions
+    /// runs it (`bash -e -o pipefail`), and returns what it wrote to `GITHUB_OUTPUT`.
+    func runPristineCheck() throws -> [String: String] {
+      let workflow = try text(of: ".github/workflows/classroom.yml").split(
+        separator: "\n", omittingEmptySubsequences: false)
+      let start = try #require(workflow.firstIndex { $0.contains("id: pristine") })
+      let run = try #require(
+        workflow[start...].firstIndex { $0.trimmingCharacters(in: .whitespaces) == "run: |" })
+      let body = workflow[(run + 1)...].prefix { $0.isEmpty || $0.hasPrefix("          ") }
+      let script = body.map { String($0.dropFirst(min(10, $0.count))) }.joined(separator: "\n")
+      func value(_ name: String) -> String {
+        let line = workflow.first { $0.contains("\(name): ") } ?? ""
+        return line.split(separator: "\"").dropFirst().first.map(String.init) ?? ""
+      }
+      let output = folder.appendingPathComponent("github-output")
+      try "".write(to: output, atomically: true, encoding: .utf8)
+      let scriptFile = folder.appendingPathComponent("pristine-check.sh")
+      try (#"cd "$1"\#n"# + script + "\n").write(to: scriptFile, atomically: true, encoding: .utf8)
+      let outcome = try Subprocess(
+        executable: "/bin/bash",
+        arguments: ["--noprofile", "--norc", "-eo", "pipefail", scriptFile.path, student.path],
+        environment: [
+          "PRISTINE_SHA256": value("PRISTINE_SHA256"), "MAX_SCORE": value("MAX_SCORE"),
+          "GITHUB_OUTPUT": output.path,
+        ], deadline: Liveness.deadline
+      ).run()
+      #expect(outcome.termination == .exited(0), "\(outcome.output)")
+      var outputs: [String: String] = [:]
+      for line in try String(contentsOf: output, encoding: .utf8).split(separator: "\n") {
+        let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
+        if parts.count == 2 { outputs[parts[0]] = parts[1] }
+      }
+      return outputs
+    }
+  #endif
 
   func exists(_ path: String) -> Bool {
     FileManager.default.fileExists(atPath: student.appendingPathComponent(path).path)
