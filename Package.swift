@@ -131,6 +131,12 @@ let exampleTargets: [Target] = [
   .executableTarget(name: "Bench"),
 ]
 
+/// The suites of the workbook's own tools; the student edition (`./grader release`) leaves them out.
+let toolingTestTargets: [Target] = [
+  .testTarget(name: "GraderKitTests", dependencies: ["GraderKit", "WorkbookTestSupport"]),
+  .testTarget(name: "FixtureServerTests", dependencies: ["FixtureServer", "WorkbookTestSupport"]),
+].filter { exists("Tests/\($0.name)") }
+
 let package = Package(
   name: "ConcurrencyWorkbook",
   platforms: [.macOS(.v15)],
@@ -150,11 +156,9 @@ let package = Package(
     // prctl and prlimit for the grader: its subreaper and its children's memory cap.
     .target(name: "GraderProcessControl"),
     .executableTarget(name: "Grader", dependencies: ["GraderKit"]),
-    .testTarget(name: "GraderKitTests", dependencies: ["GraderKit", "WorkbookTestSupport"]),
     .target(name: "FixtureServer", dependencies: ["WorkbookCore"]),
     .executableTarget(name: "FixtureServerCommand", dependencies: ["FixtureServer"]),
-    .testTarget(name: "FixtureServerTests", dependencies: ["FixtureServer", "WorkbookTestSupport"]),
     .executableTarget(name: "SumWorker"),
-  ] + chapterTargets + exampleTargets + benchmarkTargets,
+  ] + toolingTestTargets + chapterTargets + exampleTargets + benchmarkTargets,
   swiftLanguageModes: [.v6]
 )

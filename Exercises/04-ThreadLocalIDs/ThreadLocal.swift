@@ -1,3 +1,4 @@
+import ThreadLocalIDsGiven
 import WorkbookSupport
 
 #if canImport(Glibc)
@@ -37,9 +38,9 @@ public final class ThreadLocal<Value>: @unchecked Sendable {
   ///
   /// Throws `ThreadLocalError.keyCreationFailed` when the process has run out of keys.
   public init() throws {
-    // TODO: create the key with `pthread_key_create`, passing a destructor that releases the
-    // box a slot points at, and store it in `key`. Throw `ThreadLocalError.keyCreationFailed`
-    // if the C library says no.
+    // TODO: create the key with `createThreadKey` (given code: `pthread_key_create`, the same on
+    // Linux and macOS), passing a destructor that releases the box a slot points at, and store it
+    // in `key`. Throw `ThreadLocalError.keyCreationFailed` if the C library says no.
     throw WorkbookError.notImplemented
   }
 

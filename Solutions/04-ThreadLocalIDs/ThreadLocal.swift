@@ -1,3 +1,4 @@
+import ThreadLocalIDsGiven
 import WorkbookSupport
 
 #if canImport(Glibc)
@@ -41,10 +42,8 @@ public final class ThreadLocal<Value>: @unchecked Sendable {
     // The destructor captures nothing, so C can call it as a plain function pointer, and it
     // stays valid after this `ThreadLocal` is gone. At thread exit, the C library calls it
     // once for each non-nil slot; it gives back the retain that `value`'s setter took.
-    let status = pthread_key_create(&key) { slot in
-      // Glibc passes an optional pointer and Darwin a non-optional one; this line takes both.
-      let slot: UnsafeMutableRawPointer? = slot
-      guard let slot else { return }
+    // `createThreadKey` gives it the same type on Linux and macOS, where `pthread_key_create`'s differ.
+    let status = createThreadKey(&key) { slot in
       Unmanaged<AnyObject>.fromOpaque(slot).release()
     }
     guard status == 0 else {

@@ -14,11 +14,13 @@ public enum Command: Equatable, Sendable {
   case reset(chapter: String, assumesYes: Bool)
   /// Grade the chapter being edited on every save.
   case watch(Tuning)
+  /// Instructors: write the student edition, without the answer key, into a new folder.
+  case release(folder: String)
   case help
 
   /// The commands, as their words are spelled on the command line and listed by `--help`.
   public enum Name: String, CaseIterable, Sendable {
-    case grade, check, audit, compare, hint, reset, watch, help
+    case grade, check, audit, compare, hint, reset, watch, release, help
 
     /// How the command is called, without its options.
     var synopsis: String {
@@ -26,6 +28,7 @@ public enum Command: Equatable, Sendable {
       case .grade: "[grade] [CHAPTER]"
       case .audit: "audit [CHAPTER]"
       case .compare, .hint, .reset: "\(rawValue) CHAPTER"
+      case .release: "release DIR"
       case .check, .watch, .help: rawValue
       }
     }
@@ -47,6 +50,11 @@ public enum Command: Equatable, Sendable {
       case .hint: "Show the chapter's next hint (each call shows one more)."
       case .reset: "Put the chapter's skeleton back, after asking (--yes skips the question)."
       case .watch: "Grade the chapter you are editing every time you save; Ctrl-C stops."
+      case .release:
+        "Instructors: write the student edition into DIR, a new or empty folder outside this one: "
+          + "Exercises/, Tests/, Sources/, the lessons and the grader, a README for students and the "
+          + "GitHub Classroom workflow; no Solutions/ and no git history. pristine.sha256 records the "
+          + "checksums of the files a grade trusts."
       case .help: "Show this help, as -h and --help do anywhere on the command line."
       }
     }
@@ -70,6 +78,7 @@ public enum Command: Equatable, Sendable {
     case .hint: .hint
     case .reset: .reset
     case .watch: .watch
+    case .release: .release
     case .help: .help
     }
   }
@@ -107,6 +116,12 @@ public enum Command: Equatable, Sendable {
     case .watch:
       try parsed.checkNoPositionals()
       self = .watch(try Tuning(parsed))
+    case .release:
+      guard let folder = try parsed.optionalChapter() else {
+        throw GraderError.usage(
+          "release needs a folder to write, such as ./grader release ../workbook-students.")
+      }
+      self = .release(folder: folder)
     case .help:
       self = .help
     }

@@ -13,8 +13,10 @@ public struct CommandRunner {
   }
 
   public func run() throws -> Int32 {
-    // Not before a reset: a copy taken then would hold the very edits the student wants undone.
-    if command.name != .reset { Skeletons(workbook: workbook).snapshotIfNeeded() }
+    try checkEdition()
+    // Not before a reset: a copy taken then would hold the very edits the student wants undone;
+    // nor for a release, which reads the workbook and writes elsewhere.
+    if command.name != .reset && command.name != .release { Skeletons(workbook: workbook).snapshotIfNeeded() }
     switch command {
     case .help:
       print(Command.usage + "\n")
@@ -36,7 +38,30 @@ public struct CommandRunner {
       return try compare(options)
     case .watch(let tuning):
       return try Watcher(workbook: workbook, configure: Self.configure(tuning)).run()
+    case .release(let folder):
+      let release = try StudentEdition(workbook: workbook).write(to: URL(fileURLWithPath: folder))
+      print(release.summary + "\n")
+      return 0
     }
+  }
+
+  /// Throws `instructorEditionOnly` for a command that needs the solutions, in a student edition.
+  ///
+  /// A student edition has no `Solutions/` at all; a chapter's solution folder missing from the
+  /// instructor's edition is a broken workbook instead, which the command itself reports.
+  private func checkEdition() throws {
+    let solutions = workbook.root.appendingPathComponent(Sources.solutions.folderName)
+    guard !FileManager.default.fileExists(atPath: solutions.path) else { return }
+    let needsSolutions: String? =
+      switch command {
+      case .check: "./grader check"
+      case .compare: "./grader compare"
+      case .release: "./grader release"
+      case .grade(let options) where options.sources == .solutions: "./grader --solutions"
+      case .audit(let options) where options.sources == .solutions: "./grader audit --solutions"
+      default: nil
+      }
+    if let needsSolutions { throw GraderError.instructorEditionOnly(needsSolutions) }
   }
 
   /// The tuning as a closure, for the types that make graders of their own.
@@ -77,6 +102,9 @@ public struct CommandRunner {
     }
     if let file = options.junitFile {
       try write(grade.junitXML(), to: file)
+    }
+    if let file = options.classroomFile {
+      try write(try grade.classroomJSON(), to: file)
     }
   }
 

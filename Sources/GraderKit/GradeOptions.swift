@@ -19,6 +19,8 @@ public struct GradeOptions: CommandOptions {
   public var gradescopeFile: String?
   /// Where the JUnit XML goes (`--junit`).
   public var junitFile: String?
+  /// Where GitHub Classroom's autograding results go (`--classroom`).
+  public var classroomFile: String?
 
   public init() {}
 
@@ -37,6 +39,7 @@ public struct GradeOptions: CommandOptions {
     csvFile = arguments.value(of: .csv)
     gradescopeFile = arguments.value(of: .gradescope)
     junitFile = arguments.value(of: .junit)
+    classroomFile = arguments.value(of: .classroom)
   }
 
   func validate() throws {
@@ -46,7 +49,9 @@ public struct GradeOptions: CommandOptions {
     if csvFile != nil && submissions == nil {
       throw GraderError.usage("--csv goes with --submissions DIR.")
     }
-    let export = gradescopeFile != nil ? "--gradescope" : junitFile != nil ? "--junit" : nil
+    let export =
+      gradescopeFile != nil
+      ? "--gradescope" : junitFile != nil ? "--junit" : classroomFile != nil ? "--classroom" : nil
     if submissions != nil, let option = export {
       throw GraderError.usage(
         "\(option) writes one student's grade, so it does not go with --submissions: grade each "

@@ -106,7 +106,7 @@ public struct Grader: Sendable {
     let eventsFolder = scratchPath.appendingPathComponent("grader-events")
     try? FileManager.default.createDirectory(at: eventsFolder, withIntermediateDirectories: true)
     var runner = SuiteRunner(
-      workbook: workbook, testBinary: build.testBinary, eventsFolder: eventsFolder, seed: seed,
+      workbook: workbook, launcher: build.launcher, eventsFolder: eventsFolder, seed: seed,
       // A tooling suite keeps its own deadline: `--timeout` is for chapters.
       deadline: { chapter in
         chapter.number == Chapter.toolingNumber

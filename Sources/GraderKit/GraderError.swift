@@ -21,6 +21,8 @@ public enum GraderError: Error, CustomStringConvertible, Equatable {
   case missingFile(String, remedy: String)
   /// A file operation or a tool such as `cp` or `git` failed: what it did and what it said (exit code 3).
   case operationFailed(String, output: String)
+  /// The command needs the answer key, which a student edition leaves out: the command (exit code 3).
+  case instructorEditionOnly(String)
 
   /// Runs a file operation and reports its failure as `operationFailed`, naming what it did.
   static func whenFailing(_ operation: String, _ body: () throws -> Void) throws {
@@ -36,7 +38,7 @@ public enum GraderError: Error, CustomStringConvertible, Equatable {
     switch self {
     case .usage, .unknownChapter: 2
     case .notAWorkbook, .badChapterMetadata, .workbookDoesNotBuild, .missingFolder, .missingFile,
-      .operationFailed:
+      .operationFailed, .instructorEditionOnly:
       3
     }
   }
@@ -62,6 +64,10 @@ public enum GraderError: Error, CustomStringConvertible, Equatable {
       "\(operation) failed"
         + (output.isEmpty ? "." : ": \(output.trimmingCharacters(in: .whitespacesAndNewlines))")
         + "\nCheck that the folders exist and can be written, and that the disk has room; then run it again."
+    case .instructorEditionOnly(let command):
+      "\(command) needs the instructor edition of the workbook, with its Solutions/ folder; this is "
+        + "the student edition (./grader release wrote it), which has no answer key. Run it in the "
+        + "instructor's repository."
     }
   }
 }

@@ -25,7 +25,8 @@ enum HelpText {
         2  bad usage: an unknown command, option or chapter, an option the command does not take,
            or options that do not go together
         3  the workbook or the environment is broken: not found, its shared code does not build, a
-           folder or file it needs is missing, or a file operation or a tool (cp, git) failed
+           folder or file it needs is missing, or a file operation or a tool (cp, git) failed; or
+           the command needs the answer key (check, compare, --solutions) in a student edition
 
       EXAMPLES:
         ./grader                 grade everything you have done so far
@@ -33,6 +34,7 @@ enum HelpText {
         ./grader --format json   for scripts
         ./grader --solutions --repeat 50 --hog   maintainers: the flake audit
         ./grader --submissions hand-ins --csv grades.csv   instructors: a whole class
+        ./grader release ../workbook-students   instructors: the edition to hand out
       """
   }
 

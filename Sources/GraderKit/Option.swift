@@ -17,7 +17,7 @@ public struct Option: Hashable, Sendable {
   /// Every option, in the order `--help` lists them.
   public static let all: [Option] = [
     solutions, format, timeout, jobs, seed, races, repeatCount, hog, submission, submissions, csv,
-    gradescope, junit, yes, help,
+    gradescope, junit, classroom, yes, help,
   ]
 
   /// The option spelled `spelling` (long or short), if there is one.
@@ -78,6 +78,11 @@ public struct Option: Hashable, Sendable {
   static let junit = Option(
     name: "--junit", valueName: "FILE",
     help: "Also write JUnit XML, a testsuite a chapter (one student's grade: not with --submissions).",
+    commands: [.grade])
+  static let classroom = Option(
+    name: "--classroom", valueName: "FILE",
+    help: "Also write the grade as GitHub Classroom's autograding reporter reads it (one student's "
+      + "grade: not with --submissions).",
     commands: [.grade])
   static let yes = Option(
     name: "--yes", alias: "-y", help: "Answer yes to reset's question.", commands: [.reset])

@@ -3,11 +3,12 @@ import WorkbookCore
 
 /// Runs one chapter's suite in a process of its own and turns what happened into a result.
 ///
-/// The test binary runs directly, not through `swift test`: killing `swift test` leaves its
-/// test process behind, while the binary's process group dies whole at the deadline.
+/// The test binary runs directly (through SwiftPM's helper on macOS: `TestLauncher`), not
+/// through `swift test`: killing `swift test` leaves its test process behind, while the test
+/// process's group dies whole at the deadline.
 struct SuiteRunner {
   let workbook: Workbook
-  let testBinary: URL
+  let launcher: TestLauncher
   /// Where ThreadSanitizer's reports go (`--races`).
   let eventsFolder: URL
   let seed: UInt64
@@ -24,7 +25,9 @@ struct SuiteRunner {
     var expected = ExpectedTests.names(
       in: workbook.root.appendingPathComponent("Tests/\(chapter.testModule)"))
     let raceLog = eventsFolder.appendingPathComponent("tsan-\(chapter.folder)").path
-    var environment = ["WORKBOOK_SEED": String(seed), "NO_COLOR": "1"]
+    var environment = ["WORKBOOK_SEED": String(seed), "NO_COLOR": "1"].merging(launcher.environment) {
+      _, new in new
+    }
     if detectsRaces {
       _ = RaceReport.collect(logPrefix: raceLog)
       environment.merge(RaceReport.environment(logPrefix: raceLog)) { _, new in new }
@@ -35,11 +38,8 @@ struct SuiteRunner {
     do {
       stream = try EventPipe()
       var process = Subprocess(
-        executable: testBinary.path,
-        arguments: [
-          "--testing-library", "swift-testing", "--filter", chapter.testFilter,
-          "--experimental-event-stream-output", stream.childPath,
-        ],
+        executable: launcher.executable,
+        arguments: launcher.arguments(filter: chapter.testFilter, eventStream: stream.childPath),
         environment: environment,
         deadline: deadline
       )

@@ -16,6 +16,7 @@ struct CommandTests {
   private static func words(of name: Command.Name) -> [String] {
     switch name {
     case .compare, .hint, .reset: [name.rawValue, "02"]
+    case .release: [name.rawValue, "students"]
     default: [name.rawValue]
     }
   }
@@ -125,6 +126,15 @@ struct CommandTests {
           })
       ),
       (["help"], .help),
+      (["release", "../students"], .release(folder: "../students")),
+      (
+        ["--submission", "DIR", "--classroom", "c.json"],
+        .grade(
+          with(GradeOptions()) {
+            $0.submission = "DIR"
+            $0.classroomFile = "c.json"
+          })
+      ),
     ])
   func parses(arguments: [String], command: Command) throws {
     #expect(try Command(arguments: arguments) == command)
@@ -287,6 +297,7 @@ struct CommandTests {
       (.badChapterMetadata("f", "p"), 3), (.workbookDoesNotBuild("e"), 3), (.missingFolder("/d"), 3),
       (.missingFile("/w/hints.md", remedy: "Take it back from git."), 3),
       (.operationFailed("cp -Rp a b", output: "No space left on device"), 3),
+      (.instructorEditionOnly("./grader check"), 3),
     ])
   func exitCodes(error: GraderError, code: Int32) {
     #expect(error.exitCode == code)

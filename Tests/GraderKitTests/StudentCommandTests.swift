@@ -103,45 +103,53 @@ struct StudentCommandTests {
     #expect(try clone.backups().isEmpty)
   }
 
-  @Test("watch grades the chapter saved; Ctrl-C stops it, mid-grade, with exit code 130 and no process left")
-  func watch() async throws {
-    let session = try await onOwnThread { try WatchSession() }
-    #expect(session.report.contains("Chapter 02 passes"), "\(session.output)")
-    #expect(session.report.contains("02  Doubling"), "\(session.output)")
-    #expect(!session.report.contains("01  Healthy"), "only the chapter saved is graded: \(session.output)")
-    #expect(session.exitCode == 130, "\(session.output)")
-    #expect(session.groupEmpty, "a process of the grader's group outlived it")
-    #expect(session.suites > 0)
-    #expect(session.survivors.isEmpty, "still alive after Ctrl-C: \(session.survivors)")
-  }
-
-  @Test("Ctrl-C during a build stops it with exit code 130, leaving no compiler running and nothing in /tmp")
-  func interruptedBuild() async throws {
-    try await onOwnThread {
-      let copy = try FixtureWorkbook.temporaryCopy(chapters: FixtureWorkbook.courseChapters)
-      let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("interrupted-\(UUID())")
-      try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
-      defer {
-        try? FileManager.default.removeItem(at: copy)
-        try? FileManager.default.removeItem(at: temporary)
-      }
-      let grader = try RunningGrader([], in: copy, environment: ["TMPDIR": temporary.path])
-      defer { grader.stop() }
-      _ = try grader.waitFor("Building the exercises", deadline: Liveness.deadline)
-      // A compiler of this build, found by the workbook's path on its command line.
-      let compiling = BuildProcesses(of: copy)
-      let clock = ContinuousClock()
-      let limit = clock.now + Liveness.deadline
-      while compiling.running.isEmpty && clock.now < limit { usleep(10_000) }
-      #expect(!compiling.running.isEmpty, "no compiler of the build was seen")
-      kill(grader.pid, SIGINT)
-      let status = grader.exitStatus(deadline: Liveness.deadline)
-      #expect(status.map { ($0 & 0x7f) == 0 ? ($0 >> 8) & 0xff : -1 } == 130, "\(grader.output)")
-      #expect(compiling.running.isEmpty, "still running after Ctrl-C: \(compiling.running)")
-      let left = try FileManager.default.contentsOfDirectory(atPath: temporary.path)
-      #expect(left.isEmpty, "left in TMPDIR: \(left)")
+  // Linux only: whether a noted process lives is read from /proc.
+  #if os(Linux)
+    @Test(
+      "watch grades the chapter saved; Ctrl-C stops it, mid-grade, with exit code 130 and no process left")
+    func watch() async throws {
+      let session = try await onOwnThread { try WatchSession() }
+      #expect(session.report.contains("Chapter 02 passes"), "\(session.output)")
+      #expect(session.report.contains("02  Doubling"), "\(session.output)")
+      #expect(!session.report.contains("01  Healthy"), "only the chapter saved is graded: \(session.output)")
+      #expect(session.exitCode == 130, "\(session.output)")
+      #expect(session.groupEmpty, "a process of the grader's group outlived it")
+      #expect(session.suites > 0)
+      #expect(session.survivors.isEmpty, "still alive after Ctrl-C: \(session.survivors)")
     }
-  }
+  #endif
+
+  // Linux only: the build's compilers are found in /proc.
+  #if os(Linux)
+    @Test(
+      "Ctrl-C during a build stops it with exit code 130, leaving no compiler running and nothing in /tmp")
+    func interruptedBuild() async throws {
+      try await onOwnThread {
+        let copy = try FixtureWorkbook.temporaryCopy(chapters: FixtureWorkbook.courseChapters)
+        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("interrupted-\(UUID())")
+        try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
+        defer {
+          try? FileManager.default.removeItem(at: copy)
+          try? FileManager.default.removeItem(at: temporary)
+        }
+        let grader = try RunningGrader([], in: copy, environment: ["TMPDIR": temporary.path])
+        defer { grader.stop() }
+        _ = try grader.waitFor("Building the exercises", deadline: Liveness.deadline)
+        // A compiler of this build, found by the workbook's path on its command line.
+        let compiling = BuildProcesses(of: copy)
+        let clock = ContinuousClock()
+        let limit = clock.now + Liveness.deadline
+        while compiling.running.isEmpty && clock.now < limit { usleep(10_000) }
+        #expect(!compiling.running.isEmpty, "no compiler of the build was seen")
+        kill(grader.pid, SIGINT)
+        let status = grader.exitStatus(deadline: Liveness.deadline)
+        #expect(status.map { ($0 & 0x7f) == 0 ? ($0 >> 8) & 0xff : -1 } == 130, "\(grader.output)")
+        #expect(compiling.running.isEmpty, "still running after Ctrl-C: \(compiling.running)")
+        let left = try FileManager.default.contentsOfDirectory(atPath: temporary.path)
+        #expect(left.isEmpty, "left in TMPDIR: \(left)")
+      }
+    }
+  #endif
 
   @Test(
     "--help prints the usage and exits 0, wherever it stands",

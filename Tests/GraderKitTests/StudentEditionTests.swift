@@ -1,0 +1,243 @@
+import Foundation
+import Testing
+import WorkbookTestSupport
+
+@testable import GraderKit
+
+/// `./grader release DIR`: the student edition, without the answer key, and its grade.
+///
+/// Each test releases a fresh copy of the two-chapter fixture workbook, with the templates of this
+/// checkout's `.github/classroom/`; the last one grades the released copy, as a student's first
+/// `./grader` would, and as the Classroom workflow does with `--classroom`.
+@Suite("Grader · student edition")
+struct StudentEditionTests {
+  @Test("SHA-256 gives the standard's digests, as sha256sum prints them", arguments: SHA256Vector.all)
+  func sha256(vector: SHA256Vector) {
+    #expect(SHA256.hex(of: Data(vector.message.utf8)) == vector.digest)
+  }
+
+  @Test("release leaves out Solutions/, history, local state and the grader's own tests, and keeps the rest")
+  func contents() throws {
+    let release = try Release.make()
+    defer { release.remove() }
+    let top = try FileManager.default.contentsOfDirectory(atPath: release.student.path).sorted()
+    #expect(
+      top == [".github", "Exercises", "Package.swift", "README.md", "Sources", "Tests", "pristine.sha256"],
+      "\(top)")
+    let tests = try FileManager.default.contentsOfDirectory(
+      atPath: release.student.appendingPathComponent("Tests").path)
+    #expect(Set(tests) == ["HealthyTests", "FailingTests"], "\(tests)")
+    #expect(
+      release.exists("Exercises/02-Failing/README.md") && release.exists("Exercises/02-Failing/hints.md"))
+    #expect(release.exists(".github/workflows/classroom.yml"))
+    let readme = try release.text(of: "README.md")
+    #expect(
+      readme.contains("| 02 | [Doubling](Exercises/02-Failing/README.md) | `./grader 02` |"), "\(readme)")
+    #expect(!readme.contains("{{"), "every placeholder is filled in")
+  }
+
+  @Test("pristine.sha256 lists every file a grade trusts, and the Classroom workflow holds its checksum")
+  func checksums() throws {
+    let release = try Release.make()
+    defer { release.remove() }
+    let listing = try release.text(of: StudentEdition.checksumFile)
+    var listed: [String] = []
+    for line in listing.split(separator: "\n") {
+      let digest = String(line.prefix(64))
+      let path = String(line.dropFirst(66))
+      listed.append(path)
+      let data = try Data(contentsOf: release.student.appendingPathComponent(path))
+      #expect(SHA256.hex(of: data) == digest, "\(path)")
+    }
+    #expect(listed == StudentEdition.pristinePaths(in: release.student))
+    #expect(listed.contains("Package.swift") && listed.contains("Tests/FailingTests/FailingTests.swift"))
+    #expect(listed.contains("Sources/FaultSupport/ProcessLog.swift"), "\(listed)")
+    #expect(
+      !listed.contains { $0.hasPrefix("Exercises/02-Failing/Failing") }, "the student's own files are free")
+    let workflow = try release.text(of: ".github/workflows/classroom.yml")
+    #expect(workflow.contains(#"PRISTINE_SHA256: "\#(SHA256.hex(of: Data(listing.utf8)))""#))
+    #expect(workflow.contains(#"MAX_SCORE: "20""#), "two chapters of 10 points")
+  }
+
+  // The workflow runs on Ubuntu, with GNU coreutils (sha256sum, base64 -w0): so does its test.
+  #if os(Linux)
+    @Test(
+      "the Classroom workflow's check passes the released files and gives 0 points to a push that edited a test or added a file",
+      arguments: [nil, "Tests/FailingTests/FailingTests.swift", "Sources/FaultSupport/Extra.swift"])
+    func classroomCheck(edited: String?) throws {
+      let release = try Release.make()
+      defer { release.remove() }
+      if let edited {
+        let file = release.student.appendingPathComponent(edited)
+        let text = (try? String(contentsOf: file, encoding: .utf8)) ?? ""
+        try (text + "\n// always passes\n").write(to: file, atomically: true, encoding: .utf8)
+      }
+      let outputs = try release.runPristineCheck()
+      if let edited {
+        #expect(outputs["intact"] == nil)
+        let data = try #require(Data(base64Encoded: outputs["result"] ?? ""))
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(object["max_score"] as? Int == 20 && object["status"] as? String == "error")
+        let tests = try #require(object["tests"] as? [[String: Any]])
+        #expect(tests.count == 1 && tests[0]["score"] as? Int == 0)
+        #expect((tests[0]["message"] as? String)?.contains(edited) == true, "\(tests)")
+      } else {
+        #expect(outputs == ["intact": "true"])
+      }
+    }
+  #endif
+
+  @Test(
+    "release refuses, as bad usage, a folder inside the workbook and one that is not empty, and writes nothing"
+  )
+  func refusals() throws {
+    let release = try Release.make()
+    defer { release.remove() }
+    let inside = release.instructor.appendingPathComponent("students")
+    let before = try String(contentsOf: release.student.appendingPathComponent("README.md"), encoding: .utf8)
+    for (folder, reason) in [(inside, "is inside it"), (release.student, "is not empty")] {
+      #expect {
+        try runCommand(["release", folder.path], in: release.instructor)
+      } throws: { error in
+        guard let error = error as? GraderError else { return false }
+        return error.exitCode == 2 && error.description.contains(folder.path)
+          && error.description.contains(reason)
+      }
+    }
+    #expect(!FileManager.default.fileExists(atPath: inside.path))
+    #expect(try release.text(of: "README.md") == before)
+  }
+
+  @Test(
+    "the released copy is graded like a clone, --classroom writes the reporter's points, and check needs the instructor edition"
+  )
+  func gradeReleasedCopy() async throws {
+    let release = try Release.make()
+    defer { release.remove() }
+    let classroom = release.folder.appendingPathComponent("classroom.json")
+    let (code, printed) = try await onOwnThread {
+      try runCommand(
+        [
+          "--format", "json", "--classroom", classroom.path, "--timeout",
+          "\(Int(Liveness.deadline.timeInterval))",
+        ],
+        in: release.student)
+    }
+    #expect(code == 1, "the skeleton of chapter 02 fails a test")
+    let grade = try JSONDecoder().decode(Grade.self, from: Data(printed.utf8))
+    #expect(grade.chapters.map(\.status) == [.passed, .failed], "\(printed)")
+    let object = try #require(
+      try JSONSerialization.jsonObject(with: Data(contentsOf: classroom)) as? [String: Any])
+    #expect(object["version"] as? Int == 1 && object["status"] as? String == "fail")
+    #expect(object["max_score"] as? Double == 20)
+    let tests = try #require(object["tests"] as? [[String: Any]])
+    #expect(tests.count == 4)
+    let points = tests.compactMap { $0["score"] as? Double }.reduce(0, +)
+    #expect(abs(points - 15) < 0.01, "10 for chapter 01 and half of chapter 02's 10")
+
+    for arguments in [["check"], ["compare", "02"], ["--solutions"]] {
+      #expect(
+        throws: GraderError.instructorEditionOnly(
+          arguments == ["--solutions"] ? "./grader --solutions" : "./grader \(arguments[0])")
+      ) {
+        try runCommand(arguments, in: release.student)
+      }
+    }
+    #expect(GraderError.instructorEditionOnly("./grader check").exitCode == 3)
+  }
+}
+
+// MARK: - Fixtures
+
+/// A fixture workbook and its student edition, side by side in a temporary folder.
+struct Release {
+  let folder: URL
+  var instructor: URL { folder.appendingPathComponent("instructor") }
+  var student: URL { folder.appendingPathComponent("student") }
+
+  /// Copies the two-chapter fixture workbook with this checkout's templates and some local state
+  /// that a release must leave out, then releases it.
+  static func make() throws -> Release {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("student-edition-\(UUID())")
+    let release = Release(folder: folder)
+    let files = FileManager.default
+    try files.createDirectory(at: folder, withIntermediateDirectories: true)
+    try FixtureWorkbook.mirror(to: release.instructor, chapters: FixtureWorkbook.courseChapters)
+    try files.createDirectory(
+      at: release.instructor.appendingPathComponent(".github"), withIntermediateDirectories: true)
+    try files.copyItem(
+      at: FixtureWorkbook.checkout.appendingPathComponent(StudentEdition.templates),
+      to: release.instructor.appendingPathComponent(StudentEdition.templates))
+    for state in [".git/HEAD", ".grader/hints/02", ".build/debug/stale", "Tests/GraderKitTests/Suite.swift"] {
+      let file = release.instructor.appendingPathComponent(state)
+      try files.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+      try "local state".write(to: file, atomically: true, encoding: .utf8)
+    }
+    _ = try StudentEdition(workbook: Workbook(root: release.instructor)).write(to: release.student)
+    return release
+  }
+
+  #if os(Linux)
+    /// Runs the released workflow's first step, the check of the files a grade trusts, as Actions
+    /// runs it (`bash -e -o pipefail`), and returns what it wrote to `GITHUB_OUTPUT`.
+    func runPristineCheck() throws -> [String: String] {
+      let workflow = try text(of: ".github/workflows/classroom.yml").split(
+        separator: "\n", omittingEmptySubsequences: false)
+      let start = try #require(workflow.firstIndex { $0.contains("id: pristine") })
+      let run = try #require(
+        workflow[start...].firstIndex { $0.trimmingCharacters(in: .whitespaces) == "run: |" })
+      let body = workflow[(run + 1)...].prefix { $0.isEmpty || $0.hasPrefix("          ") }
+      let script = body.map { String($0.dropFirst(min(10, $0.count))) }.joined(separator: "\n")
+      func value(_ name: String) -> String {
+        let line = workflow.first { $0.contains("\(name): ") } ?? ""
+        return line.split(separator: "\"").dropFirst().first.map(String.init) ?? ""
+      }
+      let output = folder.appendingPathComponent("github-output")
+      try "".write(to: output, atomically: true, encoding: .utf8)
+      let scriptFile = folder.appendingPathComponent("pristine-check.sh")
+      try (#"cd "$1"\#n"# + script + "\n").write(to: scriptFile, atomically: true, encoding: .utf8)
+      let outcome = try Subprocess(
+        executable: "/bin/bash",
+        arguments: ["--noprofile", "--norc", "-eo", "pipefail", scriptFile.path, student.path],
+        environment: [
+          "PRISTINE_SHA256": value("PRISTINE_SHA256"), "MAX_SCORE": value("MAX_SCORE"),
+          "GITHUB_OUTPUT": output.path,
+        ], deadline: Liveness.deadline
+      ).run()
+      #expect(outcome.termination == .exited(0), "\(outcome.output)")
+      var outputs: [String: String] = [:]
+      for line in try String(contentsOf: output, encoding: .utf8).split(separator: "\n") {
+        let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
+        if parts.count == 2 { outputs[parts[0]] = parts[1] }
+      }
+      return outputs
+    }
+  #endif
+
+  func exists(_ path: String) -> Bool {
+    FileManager.default.fileExists(atPath: student.appendingPathComponent(path).path)
+  }
+
+  func text(of path: String) throws -> String {
+    try String(contentsOf: student.appendingPathComponent(path), encoding: .utf8)
+  }
+
+  func remove() {
+    try? FileManager.default.removeItem(at: folder)
+  }
+}
+
+/// A message and its SHA-256, from FIPS 180-4's examples.
+struct SHA256Vector: Sendable, CustomTestStringConvertible {
+  let message: String
+  let digest: String
+  var testDescription: String { "\"\(message.prefix(20))\"" }
+
+  static let all = [
+    SHA256Vector(message: "", digest: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+    SHA256Vector(message: "abc", digest: "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+    SHA256Vector(
+      message: "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+      digest: "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
+  ]
+}
