@@ -185,9 +185,13 @@ import WorkbookTestSupport
       let file = folder.appendingPathComponent(name)
       try FileManager.default.createDirectory(
         at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-      try text.write(to: file, atomically: true, encoding: .utf8)
-      if executable {
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: file.path)
+      // Under the lock every spawn takes: a child that another test forks while this file is open
+      // for writing keeps it open until it execs, and running the script then fails with ETXTBSY.
+      try Subprocess.spawnLock.withLock {
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        if executable {
+          try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: file.path)
+        }
       }
     }
 
