@@ -131,6 +131,15 @@ let exampleTargets: [Target] = [
   .executableTarget(name: "Bench"),
 ]
 
+/// The grader's and the fixture server's own suites build only when `WORKBOOK_TOOLING_TESTS=1`
+/// (`./grader check` sets it): a student's `swift test` is the course and nothing else.
+let toolingTestTargets: [Target] =
+  environment["WORKBOOK_TOOLING_TESTS"] == "1"
+  ? [
+    .testTarget(name: "GraderKitTests", dependencies: ["GraderKit", "WorkbookTestSupport"]),
+    .testTarget(name: "FixtureServerTests", dependencies: ["FixtureServer", "WorkbookTestSupport"]),
+  ] : []
+
 let package = Package(
   name: "ConcurrencyWorkbook",
   platforms: [.macOS(.v15)],
@@ -148,11 +157,9 @@ let package = Package(
     // prctl and prlimit for the grader: its subreaper and its children's memory cap.
     .target(name: "GraderProcessControl"),
     .executableTarget(name: "Grader", dependencies: ["GraderKit"]),
-    .testTarget(name: "GraderKitTests", dependencies: ["GraderKit", "WorkbookTestSupport"]),
     .target(name: "FixtureServer"),
     .executableTarget(name: "FixtureServerCommand", dependencies: ["FixtureServer"]),
-    .testTarget(name: "FixtureServerTests", dependencies: ["FixtureServer", "WorkbookTestSupport"]),
     .executableTarget(name: "SumWorker"),
-  ] + chapterTargets + exampleTargets + benchmarkTargets,
+  ] + chapterTargets + toolingTestTargets + exampleTargets + benchmarkTargets,
   swiftLanguageModes: [.v6]
 )

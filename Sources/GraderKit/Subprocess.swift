@@ -37,6 +37,8 @@ struct Subprocess {
   var addressSpaceLimit: UInt64? = nil
   /// Runs once the child has started, before the wait: to close what only the child should hold.
   var onSpawn: @Sendable () -> Void = {}
+  /// Sees the child's output as it comes, on the thread that reads it: to show a build's progress.
+  var onOutput: (@Sendable (ArraySlice<UInt8>) -> Void)? = nil
 
   /// Taken to make a pipe close-on-exec and to spawn and register a child, so no child is
   /// spawned between the two, and no sweep of orphans sees a child not yet registered.
@@ -67,7 +69,7 @@ struct Subprocess {
     onSpawn()
     defer { ChildProcesses.unregister(pid) }
 
-    let capture = OutputCapture(fileDescriptor: readEnd)
+    let capture = OutputCapture(fileDescriptor: readEnd, onOutput: onOutput)
     let exited = DispatchSemaphore(value: 0)
     let status = StatusBox()
     Thread {
@@ -208,13 +210,14 @@ private final class OutputCapture: @unchecked Sendable {
   private var dropped = 0
   private let done = DispatchSemaphore(value: 0)
 
-  init(fileDescriptor: Int32) {
+  init(fileDescriptor: Int32, onOutput: (@Sendable (ArraySlice<UInt8>) -> Void)? = nil) {
     Thread { [self] in
       var buffer = [UInt8](repeating: 0, count: 65_536)
       while true {
         let count = read(fileDescriptor, &buffer, buffer.count)
         if count < 0 && errno == EINTR { continue }
         if count <= 0 { break }
+        onOutput?(buffer[0..<count])
         append(buffer[0..<count])
       }
       close(fileDescriptor)
