@@ -1,5 +1,6 @@
 import Foundation
 import GraderProcessControl
+import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -37,6 +38,9 @@ struct Subprocess {
   var addressSpaceLimit: UInt64? = nil
   /// Runs once the child has started, before the wait: to close what only the child should hold.
   var onSpawn: @Sendable () -> Void = {}
+  /// Whether to ask the child for every thread's backtrace before the kill at the deadline: the
+  /// Swift runtime on Linux prints one on SIGQUIT, which says where a hung chapter waits.
+  var dumpsThreadsAtDeadline = false
   /// Sees the child's output as it comes, on the thread that reads it: to show a build's progress.
   var onOutput: (@Sendable (ArraySlice<UInt8>) -> Void)? = nil
 
@@ -69,7 +73,11 @@ struct Subprocess {
     onSpawn()
     defer { ChildProcesses.unregister(pid) }
 
-    let capture = OutputCapture(fileDescriptor: readEnd, onOutput: onOutput)
+    let dump = BacktraceEnd()
+    let capture = OutputCapture(fileDescriptor: readEnd) { [onOutput] bytes in
+      dump.consume(bytes)
+      onOutput?(bytes)
+    }
     let exited = DispatchSemaphore(value: 0)
     let status = StatusBox()
     Thread {
@@ -83,6 +91,14 @@ struct Subprocess {
     if let deadline {
       if exited.wait(timeout: .now() + deadline.timeInterval) == .timedOut {
         timedOut = true
+        #if os(Linux)
+          if dumpsThreadsAtDeadline {
+            dump.arm()
+            kill(pid, SIGQUIT)
+            // The runtime prints every thread, then stays; a few seconds is plenty for a test binary.
+            _ = dump.printed.wait(timeout: .now() + 5)
+          }
+        #endif
         kill(-pid, SIGKILL)
         exited.wait()
       }
@@ -188,6 +204,29 @@ enum SubprocessError: Error, CustomStringConvertible {
     switch self {
     case .spawnFailed(let executable, let code):
       "could not start \(executable): \(String(cString: strerror(code)))"
+    }
+  }
+}
+
+/// Notices the last line of the backtrace the Swift runtime prints once asked (`Backtrace took 0.20s`).
+// `@unchecked Sendable`: `recent` is touched only by the one thread that reads the child's output;
+// `isArmed` is atomic.
+private final class BacktraceEnd: @unchecked Sendable {
+  private static let marker = Array("Backtrace took".utf8)
+  private var recent: [UInt8] = []
+  /// Set just before the grader asks: a chapter's own output, up to 100 MiB of it, is never searched.
+  private let isArmed = Atomic(false)
+  let printed = DispatchSemaphore(value: 0)
+
+  func arm() { isArmed.store(true, ordering: .sequentiallyConsistent) }
+
+  func consume(_ bytes: ArraySlice<UInt8>) {
+    guard isArmed.load(ordering: .sequentiallyConsistent) else { return }
+    // The marker may straddle two reads: look at the end of the last one too.
+    recent = Array(recent.suffix(Self.marker.count)) + bytes
+    if recent.firstRange(of: Self.marker) != nil {
+      printed.signal()
+      recent = []
     }
   }
 }
