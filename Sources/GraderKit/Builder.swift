@@ -81,7 +81,7 @@ struct Builder {
 extension Builder {
   /// What a student sees before a build in a build folder that does not exist yet.
   static let firstBuildNote =
-    "The first build compiles the whole workbook: about FIRSTBUILD on a 2-core machine. Later builds take seconds."
+    "The first build compiles the whole workbook: a few minutes (about 3 on a 2-core machine). Later builds take seconds."
 
   /// Where the build's compilers keep their temporary files.
   fileprivate var temporaryFolder: URL { scratchPath.appendingPathComponent("tmp") }
