@@ -55,7 +55,8 @@ final class BuildProgress: @unchecked Sendable {
 
   /// The step and the step count of a line like `[123/317] Compiling Threads Workers.swift`.
   static func step(in line: Substring) -> (done: Int, of: Int)? {
-    guard let match = line.firstMatch(of: #/^\[(\d+)/(\d+)\] /#), let done = Int(match.1), let total = Int(match.2)
+    guard let match = line.firstMatch(of: #/^\[(\d+)/(\d+)\] /#), let done = Int(match.1),
+      let total = Int(match.2)
     else { return nil }
     return (done, total)
   }
