@@ -52,6 +52,7 @@ public func fetchPage(_ url: URL, in session: URLSession = .shared) async throws
     (body, response) = try await withTaskCancellationHandler {
       try await withCheckedThrowingContinuation { continuation in
         let task = session.dataTask(with: URLRequest(url: url)) { body, response, error in
+          request.finish()
           if let error {
             continuation.resume(throwing: error)
           } else if let response {
@@ -86,6 +87,8 @@ private final class CancellableRequest: Sendable {
     case notStarted
     case running(URLSessionDataTask)
     case cancelled
+    /// URLSession has answered: cancelling the task now would race with its own teardown.
+    case finished
   }
   private let state = Mutex(State.notStarted)
 
@@ -100,12 +103,24 @@ private final class CancellableRequest: Sendable {
     if wasCancelled { task.cancel() } else { task.resume() }
   }
 
+  /// Notes that URLSession has answered, so a later cancellation leaves the task alone.
+  func finish() {
+    state.withLock { $0 = .finished }
+  }
+
   /// Stops the request from another thread; its completion handler then reports the cancellation.
   func cancel() {
     let running = state.withLock { state -> URLSessionDataTask? in
-      defer { state = .cancelled }
-      guard case .running(let task) = state else { return nil }
-      return task
+      switch state {
+      case .notStarted:
+        state = .cancelled
+        return nil
+      case .running(let task):
+        state = .cancelled
+        return task
+      case .cancelled, .finished:
+        return nil
+      }
     }
     guard let running else { return }
     DispatchQueue.global().async { running.cancel() }
