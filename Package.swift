@@ -131,11 +131,15 @@ let exampleTargets: [Target] = [
   .executableTarget(name: "Bench"),
 ]
 
-/// The suites of the workbook's own tools; the student edition (`./grader release`) leaves them out.
-let toolingTestTargets: [Target] = [
-  .testTarget(name: "GraderKitTests", dependencies: ["GraderKit", "WorkbookTestSupport"]),
-  .testTarget(name: "FixtureServerTests", dependencies: ["FixtureServer", "WorkbookTestSupport"]),
-].filter { exists("Tests/\($0.name)") }
+/// The grader's and the fixture server's own suites build only when `WORKBOOK_TOOLING_TESTS=1`
+/// (`./grader check` sets it): a student's `swift test` is the course and nothing else. The
+/// student edition (`./grader release`) has no such suites at all.
+let toolingTestTargets: [Target] =
+  environment["WORKBOOK_TOOLING_TESTS"] == "1"
+  ? [
+    .testTarget(name: "GraderKitTests", dependencies: ["GraderKit", "WorkbookTestSupport"]),
+    .testTarget(name: "FixtureServerTests", dependencies: ["FixtureServer", "WorkbookTestSupport"]),
+  ].filter { exists("Tests/\($0.name)") } : []
 
 let package = Package(
   name: "ConcurrencyWorkbook",

@@ -38,9 +38,9 @@ public final class ThreadLocal<Value>: @unchecked Sendable {
   ///
   /// Throws `ThreadLocalError.keyCreationFailed` when the process has run out of keys.
   public init() throws {
-    // TODO: create the key with `createThreadKey` (given code: `pthread_key_create`, the same on
-    // Linux and macOS), passing a destructor that releases the box a slot points at, and store it
-    // in `key`. Throw `ThreadLocalError.keyCreationFailed` if the C library says no.
+    // TODO: create the key with `createThreadKey` (given code), with a destructor that releases
+    // what a thread's slot still holds when the thread ends; throw
+    // `ThreadLocalError.keyCreationFailed` if the C library says no.
     throw WorkbookError.notImplemented
   }
 
@@ -57,8 +57,8 @@ public final class ThreadLocal<Value>: @unchecked Sendable {
       nil
     }
     set {
-      // TODO: point this thread's slot at a retained box around `newValue` (or at nothing for
-      // `nil`) with `pthread_setspecific`, and release the box it pointed at before.
+      // TODO: store `newValue` (or nothing, for `nil`) in this thread's slot, without leaking the
+      // value it held before (lesson: "Who owns the value").
     }
   }
 }

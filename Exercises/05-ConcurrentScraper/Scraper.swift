@@ -11,8 +11,8 @@ import WorkbookSupport
 ///
 /// Lesson: README.md, section "One fetch, timed".
 public func fetchPage(_ url: URL, timeout: Duration) -> ScrapeResult {
-  // TODO: read a clock just before and just after `fetch(url, timeout: timeout)`, then turn its
-  // answer into a `.page` (status, body, the time in between) or a `.failure` (the error).
+  // TODO: fetch `url` with the given `fetch(_:timeout:)` and turn its answer into a `.page` (with
+  // the time the fetch took) or a `.failure`.
   .failure(.failed("not implemented yet: fill in the // TODO: of fetchPage"))
 }
 
@@ -27,8 +27,7 @@ public func fetchPage(_ url: URL, timeout: Duration) -> ScrapeResult {
 public func scrape(_ urls: [URL], timeout: Duration = .seconds(5)) -> [URL: ScrapeResult] {
   // TODO: make a dictionary that every thread can write to safely. A plain `var` captured by
   // the threads' closures doesn't compile in Swift 6, and for good reason.
-  // TODO: start one `Thread` per URL that fetches its page and records it. Keep count of the
-  // threads that have not recorded yet, so you can wait for them.
+  // TODO: start one `Thread` per URL that fetches its page and records it.
   // TODO: wait until every thread has recorded its result, then return the dictionary.
   return [:]
 }

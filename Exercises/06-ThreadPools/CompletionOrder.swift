@@ -18,19 +18,18 @@ import WorkbookSupport
 // TODO: keep the promise of `@unchecked Sendable`: the state you add is read and written only
 // while one `NSCondition` is locked (the futures call back from the pool's threads).
 public final class CompletionOrder<Value: Sendable>: Sequence, IteratorProtocol, @unchecked Sendable {
-  // TODO: the state: the futures that are done but not yet returned, in the order they
-  // completed; how many futures `next()` has still to return; the condition that guards them.
+  // TODO: the state: the futures that finished and were not returned yet, in the order they
+  // finished, how many `next()` has still to return, and the condition that guards them.
 
   /// An iteration over `futures` in the order they complete.
   public init(_ futures: [Future<Value>]) {
-    // TODO: count the futures, then ask each one to tell you when it is done (`whenDone`): the
-    // callback puts the future on the list of finished ones and wakes `next()`.
+    // TODO: have each future tell you when it is done (`whenDone`), so `next()` can hand it out.
   }
 
   /// Blocks until one more future is done and returns it; `nil` once every future has been returned.
   public func next() -> Future<Value>? {
-    // TODO: return nil if every future has been returned; otherwise wait on the condition until
-    // the list of finished futures isn't empty, and return the oldest one on it.
+    // TODO: return nil once every future has been returned; otherwise block until one has finished,
+    // and return the one that finished first.
     nil
   }
 }

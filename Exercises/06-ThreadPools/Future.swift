@@ -30,15 +30,14 @@ public final class Future<Value: Sendable>: @unchecked Sendable {
 
   /// Completes the future with `result`, unless it is already complete.
   public func complete(with result: Result<Value, any Error>) {
-    // TODO: store the outcome unless there already is one, wake every thread blocked in
-    // `result()`, and run the waiting callbacks (after you have unlocked: a callback may use
-    // this future).
+    // TODO: keep the first outcome only, wake every thread blocked in `result()`, and run the
+    // waiting callbacks (lesson: "A future: a promise you can block on" says when).
   }
 
   /// Blocks until the future is complete, then returns its value or throws its error.
   public func result() throws -> Value {
-    // TODO: wait on the condition until there is an outcome, then return its value or throw
-    // its error. Remove the `throw` below when you write the body.
+    // TODO: block until there is an outcome, then return its value or throw its error. Remove the
+    // `throw` below when you write the body.
     throw WorkbookError.notImplemented
   }
 

@@ -24,9 +24,8 @@ import WorkbookSupport
 public final class ThreadPool: @unchecked Sendable {
   /// The number of worker threads.
   public let maxWorkers: Int
-  // TODO: the state the threads share: the queue of jobs (`[@Sendable () -> Void]`) waiting for
-  // a worker, whether shutdown has begun, how many workers are alive, and the `NSCondition` that
-  // guards them and that idle threads sleep on.
+  // TODO: the state the threads share: the jobs waiting for a worker, whether shutdown has begun,
+  // how many workers are alive, and the condition that guards them.
 
   /// A pool of `maxWorkers` threads (at least one), started at once.
   public init(maxWorkers: Int) {
@@ -44,22 +43,20 @@ public final class ThreadPool: @unchecked Sendable {
   /// Queues `work` for a worker and returns the future of its result.
   public func submit<Value: Sendable>(_ work: @escaping @Sendable () throws -> Value) throws -> Future<Value>
   {
-    // TODO: make a future; under the lock, throw `ThreadPoolError.shutDown` if shutdown has begun,
-    // or queue a job that runs `work` and completes the future with its value or its error, and
-    // wake one idle worker. Return the future. Remove the `throw` below when you write the body.
+    // TODO: refuse work after shutdown with `ThreadPoolError.shutDown`; otherwise queue a job that
+    // completes a future with what `work` returns or throws, wake a worker, and return the future.
+    // Remove the `throw` below when you write the body.
     throw WorkbookError.notImplemented
   }
 
   /// Refuses new work, lets the workers finish what is queued, then stops them.
   public func shutdown(wait: Bool = true) {
-    // TODO: mark the pool as shut down and wake every idle worker; with `wait: true`, then wait
-    // on the condition until no worker is alive.
+    // TODO: shut the pool down; with `wait: true`, return only once no worker is alive.
   }
 
-  // TODO: the worker loop each thread runs. Lock; sleep on the condition while the queue is
-  // empty and the pool is not shut down; if the queue is still empty, the pool is shut down:
-  // count this worker out, wake whoever waits in `shutdown`, and return. Otherwise take the
-  // oldest job, unlock, run it, and start over.
+  // TODO: the worker loop each thread runs: take the oldest job and run it, sleep while there is
+  // none, and leave once the pool is shut down and nothing is queued (lesson: "The pool: workers, a
+  // queue and a condition").
 }
 
 /// Why a pool refused work.

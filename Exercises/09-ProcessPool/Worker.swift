@@ -32,11 +32,11 @@ public struct Worker: Sendable {
   public func run(_ input: Int) async throws -> WorkerResult {
     // TODO: make a `Process` that runs `executable` with `arguments + [String(input)]`, its
     // standard output on a `Pipe`.
-    // TODO: start it on a `Thread` of your own; on that thread, read the pipe to its end, then
-    // wait for the exit, and hand the output back through a continuation.
+    // TODO: run the child and collect its output without blocking the cooperative pool (lesson:
+    // "Waiting without blocking the cooperative pool").
     // TODO: if the task is cancelled, kill the child (or never start it), and still wait for it.
-    // TODO: throw `CancellationError` if cancelled, `WorkerFailure` if the child failed, and
-    // otherwise return `WorkerResult(input:output:)`.
+    // TODO: report how the run ended: `CancellationError`, a `WorkerFailure`, or the
+    // `WorkerResult`.
     throw WorkbookError.notImplemented
   }
 }

@@ -32,8 +32,8 @@ public final class FetchPool: Sendable {
 
   /// Starts the fetchers on `urls` and returns at once; each document goes into `documents`.
   public func start(_ urls: [URL], into documents: BoundedQueue<Document>) throws {
-    // TODO: make `fetchers` `WorkerThread`s; each takes the next URL, fetches it and puts its
-    // document into `documents`, until no URL is left or a fetch has failed.
+    // TODO: make `fetchers` `WorkerThread`s that share the URLs between them and put each document
+    // into `documents`, stopping early once a fetch has failed.
     // TODO: close `documents` once the last fetcher has finished, then start every thread.
     throw WorkbookError.notImplemented
   }

@@ -38,8 +38,8 @@ public struct Pipeline: Sendable {
     // TODO: make the two queues and the fetch pool, and start the pool.
     // TODO: start `counters` counter threads that turn documents into word counts, and close the
     // queue of counts once the last of them has finished.
-    // TODO: on this thread, add up the counts until their queue is closed and empty; then join
-    // every thread, and throw the pool's error if it has one.
+    // TODO: add up the counts as they come; then wait for every thread, and throw the pool's error
+    // if it has one.
     throw WorkbookError.notImplemented
   }
 }

@@ -14,6 +14,10 @@ struct Builder {
   let flags: [String]
   /// Chapters never to build, such as a submission's refused ones.
   var skipped: Set<Chapter> = []
+  /// Whether the grader's and the fixture server's own suites build too (`./grader check`).
+  var includesToolingTests = false
+  /// Whether to show SwiftPM's progress on the terminal while the build runs.
+  var showsProgress = false
   let log: @Sendable (String) -> Void
 
   func build() throws -> Build {
@@ -25,13 +29,16 @@ struct Builder {
       !skipped.contains(chapter)
         && FileManager.default.fileExists(atPath: workbook.folder(of: chapter, in: sources).path)
     }
+    if !FileManager.default.fileExists(atPath: scratchPath.appendingPathComponent("debug").path) {
+      log(Self.firstBuildNote)
+    }
     while true {
       let excluded = uncompiled.keys.map(\.number).sorted()
       let built = present.filter { uncompiled[$0] == nil }.map(\.number)
       log(
         "Building the \(sources.rawValue)"
           + (excluded.isEmpty ? "" : " without chapter \(excluded.joined(separator: ", "))") + "…")
-      let outcome = try Subprocess(
+      var process = Subprocess(
         executable: "swift",
         arguments: [
           "build", "--build-tests", "--package-path", workbook.root.path, "--scratch-path", scratchPath.path,
@@ -45,9 +52,16 @@ struct Builder {
           "WORKBOOK_EXCLUDE": "",
           "WORKBOOK_CHAPTERS": built.joined(separator: ","),
           "WORKBOOK_LAYOUT": layoutFingerprint(),
+          "WORKBOOK_TOOLING_TESTS": includesToolingTests ? "1" : "",
         ],
         deadline: .seconds(30 * 60)
-      ).run()
+      )
+      let progress = showsProgress ? BuildProgress() : nil
+      if let progress {
+        process.onOutput = { bytes in progress.consume(bytes) }
+      }
+      let outcome = try process.run()
+      progress?.finish()
       if outcome.termination == .exited(0) {
         let testBinary = TestLauncher.testBinary(in: scratchPath)
         let launcher = try TestLauncher.forTestBinary(
@@ -73,6 +87,10 @@ extension Builder {
     guard let text = environment["GRADER_BUILD_JOBS"], let jobs = Int(text), jobs > 0 else { return [] }
     return ["-j", String(jobs)]
   }
+
+  /// What a student sees before a build in a build folder that does not exist yet.
+  static let firstBuildNote =
+    "The first build compiles the whole workbook: a few minutes (about 3 on a 2-core machine). Later builds take seconds."
 
   /// Where the build's compilers keep their temporary files.
   fileprivate var temporaryFolder: URL { scratchPath.appendingPathComponent("tmp") }

@@ -28,6 +28,8 @@ public struct Check {
     var items = layoutItems()
     var solutions = Grader(workbook: workbook, sources: .solutions)
     configure(&solutions)
+    // The tooling suites are left out of a plain build, so `swift test` runs only the course.
+    solutions.includesToolingTests = true
     let solutionsBuild = try solutions.build()
     for chapter in solutions.run(workbook.chapters, on: solutionsBuild, seed: solutions.seed).chapters {
       items += testItems(chapter, sources: .solutions)

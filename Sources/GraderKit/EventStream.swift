@@ -11,6 +11,8 @@ struct SuiteRun {
   struct Test {
     var id: String
     var displayName: String
+    /// Where the test function is declared: its file, absolute, and line.
+    var file: String? = nil
     var line: Int
   }
 
@@ -39,7 +41,9 @@ struct SuiteRun {
       case "test":
         if let test = record.payload.test, test.kind == "function" {
           tests.append(
-            Test(id: test.id, displayName: test.displayName ?? test.name, line: test.sourceLocation.line))
+            Test(
+              id: test.id, displayName: test.displayName ?? test.name, file: test.sourceLocation.filePath,
+              line: test.sourceLocation.line))
         }
       case "event":
         guard let event = record.payload.event else { continue }
@@ -52,7 +56,10 @@ struct SuiteRun {
           skippedOrCancelled.insert(testID)
         case "issueRecorded":
           guard let issue = event.issue, issue.isFailure ?? true, issue.isKnown != true else { continue }
-          let message = (event.messages ?? []).map(\.text).joined(separator: "\n")
+          // The first message is the expectation that failed; those after it, the test's comments.
+          let messages = event.messages ?? []
+          let message = FailureText.message(
+            expectation: messages.first.map(\.text), comments: messages.dropFirst().map(\.text))
           issues.append(
             Issue(
               testID: testID, message: message,

@@ -19,6 +19,10 @@ public struct Grader: Sendable {
   public var detectsRaces = false {
     didSet { scratchPath = Self.scratchPath(of: workbook, sources: sources, detectsRaces: detectsRaces) }
   }
+  /// Whether to show the build's progress on one line of the terminal (standard error is one).
+  public var showsBuildProgress = BuildProgress.terminalWantsIt
+  /// Whether the build includes the grader's and the fixture server's own suites, for `runToolingSuite`.
+  public var includesToolingTests = false
   /// Chapters of a submission that were not taken, and why (`SealedCopy`).
   public var refused: [Chapter: String] = [:]
   /// Where progress goes: standard error, so that standard output stays clean for `--format json`.
@@ -40,7 +44,8 @@ public struct Grader: Sendable {
   public func build() throws -> Build {
     try Builder(
       workbook: workbook, sources: sources, scratchPath: scratchPath,
-      flags: detectsRaces ? ["--sanitize=thread"] : [], skipped: Set(allRefused.keys), log: log
+      flags: detectsRaces ? ["--sanitize=thread"] : [], skipped: Set(allRefused.keys),
+      includesToolingTests: includesToolingTests, showsProgress: showsBuildProgress, log: log
     ).build()
   }
 

@@ -42,7 +42,7 @@ public struct Report {
       }
     }
 
-    for chapter in grade.chapters where chapter.status != .passed {
+    for chapter in shownInDetail(grade) {
       lines.append("")
       lines.append(bold("\(chapter.id) \(chapter.title): \(chapter.status.rawValue)"))
       if let message = chapter.message {
@@ -53,7 +53,10 @@ public struct Report {
         lines.append("  ThreadSanitizer also saw \(races.count) data race(s):")
         lines += races.prefix(isDetailed ? 10 : 2).map { "    " + $0 }
       }
-      if isDetailed, let output = chapter.output, !output.isEmpty {
+      // The runtime's thread dump is summed up in the message above; what came before it is the suite's own.
+      if isDetailed, let output = chapter.output?.components(separatedBy: "\n*** Signal ").first,
+        !output.isEmpty
+      {
         lines.append("  What the suite printed last:")
         lines += output.split(separator: "\n").suffix(30).map { "  | " + $0 }
       }
@@ -70,6 +73,13 @@ public struct Report {
       lines.append("Inputs are random each run; replay this run's with --seed \(grade.seed).")
     }
     return lines.joined(separator: "\n") + "\n"
+  }
+
+  /// The chapters whose failures the report lists: in a table of many, only the next one to
+  /// work on, so a student reads one chapter's failures and not the whole course's.
+  func shownInDetail(_ grade: Grade) -> [ChapterResult] {
+    let failing = grade.chapters.filter { $0.status != .passed }
+    return isDetailed || grade.chapters.count == 1 ? failing : Array(failing.prefix(1))
   }
 
   private func failureLines(_ chapter: ChapterResult) -> [String] {

@@ -108,7 +108,7 @@ struct Hints {
           + "or from a fresh download of the workbook.")
     }
     let hints = text.components(separatedBy: "\n---\n").map {
-      $0.trimmingCharacters(in: .whitespacesAndNewlines)
+      Self.plainText($0).trimmingCharacters(in: .whitespacesAndNewlines)
     }
     .filter { !$0.isEmpty }
     let counter = workbook.root.appendingPathComponent(".grader/hints/\(chapter.number)")
@@ -123,5 +123,34 @@ struct Hints {
     let more = shown + 1 < hints.count ? "\n\n(./grader hint \(chapter.number) again for the next one.)" : ""
     return
       "Hint \(shown + 1) of \(hints.count), chapter \(chapter.number) · \(chapter.title)\n\n\(hints[shown])\(more)\n"
+  }
+
+  /// A hint's Markdown as a terminal shows it best: no headings' `#`, fences, bullets' `-`, bold
+  /// or code marks; code blocks indented instead, links as their text and address.
+  static func plainText(_ markdown: String) -> String {
+    var lines: [String] = []
+    var inCode = false
+    for line in markdown.split(separator: "\n", omittingEmptySubsequences: false) {
+      if line.trimmingCharacters(in: .whitespaces).hasPrefix("```") {
+        inCode.toggle()
+        continue
+      }
+      if inCode {
+        lines.append("    " + line)
+        continue
+      }
+      var text = String(line)
+      // "# Hints · Chapter 7" repeats what the grader's own first line says.
+      if text.hasPrefix("#") {
+        if text.hasPrefix("# ") { continue }
+        text = String(text.drop { $0 == "#" }.drop { $0 == " " })
+      }
+      text = text.replacing(#/^(\s*)[-*] /#) { "\($0.1)• " }
+      text = text.replacing(#/\*\*(.+?)\*\*/#) { String($0.1) }
+      text = text.replacing(#/\[([^\]]+)\]\(([^)]+)\)/#) { "\($0.1) (\($0.2))" }
+      text = text.replacing("`", with: "")
+      lines.append(text)
+    }
+    return lines.joined(separator: "\n")
   }
 }

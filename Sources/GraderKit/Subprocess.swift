@@ -1,5 +1,6 @@
 import Foundation
 import GraderProcessControl
+import Synchronization
 import WorkbookCore
 
 #if canImport(Glibc)
@@ -38,6 +39,11 @@ struct Subprocess {
   var addressSpaceLimit: UInt64? = nil
   /// Runs once the child has started, before the wait: to close what only the child should hold.
   var onSpawn: @Sendable () -> Void = {}
+  /// Whether to ask the child for every thread's backtrace before the kill at the deadline: the
+  /// Swift runtime on Linux prints one on SIGQUIT, which says where a hung chapter waits.
+  var dumpsThreadsAtDeadline = false
+  /// Sees the child's output as it comes, on the thread that reads it: to show a build's progress.
+  var onOutput: (@Sendable (ArraySlice<UInt8>) -> Void)? = nil
 
   /// Taken to make a pipe close-on-exec and to spawn and register a child, so no child is
   /// spawned between the two, and no sweep of orphans sees a child not yet registered.
@@ -68,7 +74,11 @@ struct Subprocess {
     onSpawn()
     defer { ChildProcesses.unregister(pid) }
 
-    let capture = OutputCapture(fileDescriptor: readEnd)
+    let dump = BacktraceEnd()
+    let capture = OutputCapture(fileDescriptor: readEnd) { [onOutput] bytes in
+      dump.consume(bytes)
+      onOutput?(bytes)
+    }
     let exited = DispatchSemaphore(value: 0)
     let status = StatusBox()
     Thread {
@@ -82,6 +92,14 @@ struct Subprocess {
     if let deadline {
       if exited.wait(timeout: .now() + deadline.timeInterval) == .timedOut {
         timedOut = true
+        #if os(Linux)
+          if dumpsThreadsAtDeadline {
+            dump.arm()
+            kill(pid, SIGQUIT)
+            // The runtime prints every thread, then stays; a few seconds is plenty for a test binary.
+            _ = dump.printed.wait(timeout: .now() + 5)
+          }
+        #endif
         kill(-pid, SIGKILL)
         exited.wait()
       }
@@ -191,6 +209,29 @@ enum SubprocessError: Error, CustomStringConvertible {
   }
 }
 
+/// Notices the last line of the backtrace the Swift runtime prints once asked (`Backtrace took 0.20s`).
+// `@unchecked Sendable`: `recent` is touched only by the one thread that reads the child's output;
+// `isArmed` is atomic.
+private final class BacktraceEnd: @unchecked Sendable {
+  private static let marker = Array("Backtrace took".utf8)
+  private var recent: [UInt8] = []
+  /// Set just before the grader asks: a chapter's own output, up to 100 MiB of it, is never searched.
+  private let isArmed = Atomic(false)
+  let printed = DispatchSemaphore(value: 0)
+
+  func arm() { isArmed.store(true, ordering: .sequentiallyConsistent) }
+
+  func consume(_ bytes: ArraySlice<UInt8>) {
+    guard isArmed.load(ordering: .sequentiallyConsistent) else { return }
+    // The marker may straddle two reads: look at the end of the last one too.
+    recent = Array(recent.suffix(Self.marker.count)) + bytes
+    if recent.firstRange(of: Self.marker) != nil {
+      printed.signal()
+      recent = []
+    }
+  }
+}
+
 // `@unchecked Sendable`: written once by the waiting thread before it signals the semaphore
 // that every reader waits on, so the semaphore orders the write before each read.
 private final class StatusBox: @unchecked Sendable {
@@ -209,13 +250,14 @@ private final class OutputCapture: @unchecked Sendable {
   private var dropped = 0
   private let done = DispatchSemaphore(value: 0)
 
-  init(fileDescriptor: Int32) {
+  init(fileDescriptor: Int32, onOutput: (@Sendable (ArraySlice<UInt8>) -> Void)? = nil) {
     Thread { [self] in
       var buffer = [UInt8](repeating: 0, count: 65_536)
       while true {
         let count = read(fileDescriptor, &buffer, buffer.count)
         if count < 0 && errno == EINTR { continue }
         if count <= 0 { break }
+        onOutput?(buffer[0..<count])
         append(buffer[0..<count])
       }
       close(fileDescriptor)

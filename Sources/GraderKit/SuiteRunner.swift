@@ -47,6 +47,7 @@ struct SuiteRunner {
       // ThreadSanitizer maps terabytes of shadow memory: a limit on address space would stop it.
       process.addressSpaceLimit = detectsRaces ? nil : Self.addressSpaceLimit
       process.onSpawn = { stream.closeWriteEnd() }
+      process.dumpsThreadsAtDeadline = true
       outcome = try process.run()
       events = stream.finish()
     } catch {
@@ -120,18 +121,37 @@ struct SuiteRunner {
             file: "", line: 0))
       }
     }
-    let running = run.unfinished.map { "\"\($0.displayName)\"" }.joined(separator: ", ")
-    let during = running.isEmpty ? "" : " while running \(running)"
+    let backtrace = Backtrace(output: outcome.output, root: workbook.root.path)
+    var during = Self.during(run.unfinished)
 
     var status: ChapterResult.Status
     var message: String?
     switch outcome.termination {
     case .timedOut:
       status = .timedOut
-      message = "no result after \(Int(deadline.timeInterval)) s\(during): a deadlock or an endless loop?"
+      during = Self.during(tests(in: backtrace.threads, of: run) ?? run.unfinished)
+      let sites = backtrace.hangSites()
+      var whereItWas = "\nWhere it was:\n" + sites.map { "  " + $0 }.joined(separator: "\n")
+      if sites.isEmpty {
+        // Every thread was accounted for and none was in the chapter's code: async code that awaits.
+        whereItWas =
+          backtrace.threads.isEmpty
+          ? ""
+          : "\nNo thread was in the chapter's code: it awaits something that never comes"
+            + " (a continuation never resumed, a task never finished, an endless sleep)."
+      }
+      message =
+        "no result after \(Int(deadline.timeInterval)) s\(during): a deadlock or an endless loop?"
+        + whereItWas
     case .signalled(let signal):
       status = .crashed
-      message = "crashed with \(signalName(signal))\(during)" + Self.trapReason(in: outcome.output)
+      let crashed = backtrace.crashedThread
+      during = Self.during(crashed.flatMap { tests(in: [$0], of: run) } ?? run.unfinished)
+      let site = crashed?.studentFrame().map { site in
+        " at \(site.frame.place)" + (site.callee.map { ", calling \($0.symbol)" } ?? "")
+      }
+      message =
+        "crashed with \(signalName(signal))\(site ?? "")\(during)" + Self.trapReason(in: outcome.output)
     case .exited(let code) where !run.runEnded:
       status = .crashed
       message =
@@ -164,6 +184,33 @@ struct SuiteRunner {
       id: chapter.number, title: chapter.title, module: chapter.module, status: status,
       passed: outcomes.filter(\.passed).count, total: expected.count, message: message, failures: failures,
       tests: outcomes, output: keepsOutput ? outcome.output : nil, maxScore: chapter.points)
+  }
+
+  /// ` while running "one"`: the tests a crash or a hang happened in, named when they are few.
+  ///
+  /// Swift Testing runs a suite's tests at once, so a crash ends many that had nothing to do
+  /// with it: past a few, only their count is worth saying.
+  static func during(_ tests: [SuiteRun.Test]) -> String {
+    switch tests.count {
+    case 0: ""
+    case 1...2: " while running " + tests.map { "\"\($0.displayName)\"" }.joined(separator: ", ")
+    default: " while \(tests.count) tests were running"
+    }
+  }
+
+  /// The tests whose functions hold a frame of `threads`: for each thread, the test declared last
+  /// before its outermost frame in a test file. `nil` when no frame lies in a test.
+  private func tests(in threads: [Backtrace.Thread], of run: SuiteRun) -> [SuiteRun.Test]? {
+    var found: [SuiteRun.Test] = []
+    for thread in threads {
+      guard let frame = thread.frames.last(where: { $0.file?.hasPrefix("Tests/") == true }),
+        let line = frame.line,
+        let test = run.tests.filter({ $0.file.map(relative) == frame.file && $0.line <= line })
+          .max(by: { $0.line < $1.line })
+      else { continue }
+      if !found.contains(where: { $0.id == test.id }) { found.append(test) }
+    }
+    return found.isEmpty ? nil : found
   }
 
   /// Whether the runtime's last words were a failed allocation.

@@ -78,6 +78,37 @@ struct FaultInjectionTests {
     expectOnlyRunning(test, in: chapter)
   }
 
+  @Test(
+    "a trap in the student's file names that file's line and the call it was making",
+    arguments: [
+      ("06", "Exercises/06-ForceUnwrap/ForceUnwrap.swift", "firstEven(in:)"),
+      ("07", "Exercises/07-OutOfBounds/OutOfBounds.swift", "lastElement(of:)"),
+    ])
+  func trapSite(id: String, file: String, function: String) async throws {
+    let run = try await FaultRun.shared()
+    let message = try run.chapter(id).message ?? ""
+    #expect(message.contains(" at \(file):\(try run.markedLine(in: file)) in \(function)"), "\(message)")
+    #expect(!message.contains("_assertionFailure"), "\(message)")
+  }
+
+  @Test(
+    "a deadlock's message says where each thread waited, and for a lock",
+    arguments: [
+      ("09", "Tests/LockOrderTests/LockOrderTests.swift", "oppositeTransfers()"),
+      ("10", "Tests/RelockTests/RelockTests.swift", "RelockTests."),
+    ])
+  func deadlockSite(id: String, file: String, function: String) async throws {
+    let message = try await FaultRun.shared().chapter(id).message ?? ""
+    #if os(Linux)
+      // The Swift runtime prints every thread's backtrace on SIGQUIT on Linux only.
+      let sites = message.split(separator: "\n").filter { $0.contains("waiting for a lock") }
+      #expect(
+        sites.contains { $0.contains(file) && $0.contains(function) }
+          || sites.contains { $0.contains("Exercises/") },
+        "\(message)")
+    #endif
+  }
+
   @Test("a segmentation fault is a crash, with SIGSEGV and the test that was running")
   func segmentationFault() async throws {
     let chapter = try await FaultRun.shared().chapter("08")

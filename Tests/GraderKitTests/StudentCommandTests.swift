@@ -23,8 +23,9 @@ struct StudentCommandTests {
   func hints() throws {
     let root = try FixtureWorkbook.temporaryCopy(chapters: FixtureWorkbook.courseChapters)
     defer { try? FileManager.default.removeItem(at: root) }
-    // A phrase of each hint of the fixture's Exercises/02-Failing/hints.md, in order.
-    let phrases = [#"section "Doubling""#, "Look at the number `double` multiplies by.", "not times three"]
+    // A phrase of each hint of the fixture's Exercises/02-Failing/hints.md, in order, as plain
+    // text: the hint's `double` loses its code marks.
+    let phrases = [#"section "Doubling""#, "Look at the number double multiplies by.", "not times three"]
     let counter = root.appendingPathComponent(".grader/hints/02")
     for shown in phrases.indices {
       let (code, printed) = try runCommand(["hint", shown == 0 ? "02" : "Failing"], in: root)

@@ -25,6 +25,11 @@ struct ProcessPoolTests {
   static let stuck =
     "A child inherits the signal mask of the thread that started it: see the lesson, \"Stopping a child\"."
 
+  /// How long a child that sums millions of squares may take: a debug build's arithmetic runs
+  /// several times slower while a cold `swift test` still compiles beside it, and this deadline
+  /// only turns a hang into a failure.
+  static let workDeadline = Liveness.deadline * 6
+
   // MARK: One child
 
   @Test("run(_:) returns the exact sum of squares, computed in a child process of this test")
@@ -34,7 +39,7 @@ struct ProcessPoolTests {
     let input = random.int(in: 3_900_000...4_300_000)
     let worker = try Worker(executable: sumWorker())
 
-    let result = try await Liveness.value { try await worker.run(input) }
+    let result = try await Liveness.value(deadline: Self.workDeadline) { try await worker.run(input) }
 
     #expect(result.input == input)
     #expect(result.sum == sumOfSquares(below: input), "wrong sum for n = \(input)")
@@ -117,7 +122,7 @@ struct ProcessPoolTests {
     let inputs = small
     let pool = try ProcessPool(worker: Worker(executable: sumWorker()), processes: random.int(in: 2...4))
 
-    let results = try await Liveness.value { try await pool.map(inputs) }
+    let results = try await Liveness.value(deadline: Self.workDeadline) { try await pool.map(inputs) }
 
     #expect(results.map(\.input) == inputs, "results are not in the order of the inputs")
     for result in results {

@@ -2,6 +2,7 @@
 // and the tests import. You need not change it.
 
 import Foundation
+import Synchronization
 import WorkbookSupport
 
 #if canImport(FoundationNetworking)
@@ -44,10 +45,27 @@ public typealias Fetch = @Sendable (URL) async throws -> Page
 ///     let page = try await fetchPage(url, in: session)
 ///     print(page.status, page.body.count)
 public func fetchPage(_ url: URL, in session: URLSession = .shared) async throws -> Page {
+  let request = CancellableRequest()
   let body: Data
   let response: URLResponse
   do {
-    (body, response) = try await session.data(for: URLRequest(url: url))
+    (body, response) = try await withTaskCancellationHandler {
+      try await withCheckedThrowingContinuation { continuation in
+        let task = session.dataTask(with: URLRequest(url: url)) { body, response, error in
+          request.finish()
+          if let error {
+            continuation.resume(throwing: error)
+          } else if let response {
+            continuation.resume(returning: (body ?? Data(), response))
+          } else {
+            continuation.resume(throwing: URLError(.badServerResponse))
+          }
+        }
+        request.start(task)
+      }
+    } onCancel: {
+      request.cancel()
+    }
   } catch {
     // URLSession reports a cancelled request as a `URLError`; callers check for the Swift one.
     try Task.checkCancellation()
@@ -56,4 +74,55 @@ public func fetchPage(_ url: URL, in session: URLSession = .shared) async throws
   let status = (response as? HTTPURLResponse)?.statusCode ?? 0
   guard status < 400 else { throw HTTPStatusError(url: url, status: status) }
   return Page(url: url, status: status, body: body)
+}
+
+/// A data task that a task's cancellation stops without ever waiting for URLSession.
+///
+/// `URLSession.data(for:)` cancels its request from inside the task's cancellation handler, where
+/// the runtime holds the task's lock, and waits there for URLSession's queue; URLSession, finishing
+/// the same request on that queue, waits for the task's lock to resume it: both wait forever
+/// (swift-corelibs-foundation issue 5412). Here the handler only hands `cancel()` to another thread.
+private final class CancellableRequest: Sendable {
+  private enum State {
+    case notStarted
+    case running(URLSessionDataTask)
+    case cancelled
+    /// URLSession has answered: cancelling the task now would race with its own teardown.
+    case finished
+  }
+  private let state = Mutex(State.notStarted)
+
+  /// Runs `task`, or cancels it at once if the caller's task was cancelled before it started.
+  func start(_ task: URLSessionDataTask) {
+    let wasCancelled = state.withLock { state in
+      guard case .notStarted = state else { return true }
+      state = .running(task)
+      return false
+    }
+    // Not inside a cancellation handler here, so cancelling in place cannot deadlock.
+    if wasCancelled { task.cancel() } else { task.resume() }
+  }
+
+  /// Notes that URLSession has answered, so a later cancellation leaves the task alone.
+  func finish() {
+    state.withLock { $0 = .finished }
+  }
+
+  /// Stops the request from another thread; its completion handler then reports the cancellation.
+  func cancel() {
+    let running = state.withLock { state -> URLSessionDataTask? in
+      switch state {
+      case .notStarted:
+        state = .cancelled
+        return nil
+      case .running(let task):
+        state = .cancelled
+        return task
+      case .cancelled, .finished:
+        return nil
+      }
+    }
+    guard let running else { return }
+    DispatchQueue.global().async { running.cancel() }
+  }
 }
