@@ -75,11 +75,13 @@ public struct Report {
     return lines.joined(separator: "\n") + "\n"
   }
 
-  /// The chapters whose failures the report lists: in a table of many, only the next one to
-  /// work on, so a student reads one chapter's failures and not the whole course's.
+  /// The chapters whose failures the report lists: in a student's own table of many, only the
+  /// next one to work on, so they read one chapter's failures and not the whole course's; an
+  /// instructor grading a hand-in sees every one.
   func shownInDetail(_ grade: Grade) -> [ChapterResult] {
     let failing = grade.chapters.filter { $0.status != .passed }
-    return isDetailed || grade.chapters.count == 1 ? failing : Array(failing.prefix(1))
+    let showsAll = isDetailed || grade.chapters.count == 1 || grade.student != nil
+    return showsAll ? failing : Array(failing.prefix(1))
   }
 
   private func failureLines(_ chapter: ChapterResult) -> [String] {
