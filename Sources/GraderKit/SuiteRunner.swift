@@ -29,6 +29,7 @@ struct SuiteRunner {
       environment.merge(RaceReport.environment(logPrefix: raceLog)) { _, new in new }
     }
     let outcome: Subprocess.Outcome
+    let seconds: Double
     let events: Data
     let stream: EventPipe
     do {
@@ -46,7 +47,9 @@ struct SuiteRunner {
       // ThreadSanitizer maps terabytes of shadow memory: a limit on address space would stop it.
       process.addressSpaceLimit = detectsRaces ? nil : Self.addressSpaceLimit
       process.onSpawn = { stream.closeWriteEnd() }
+      let start = ContinuousClock.now
       outcome = try process.run()
+      seconds = (ContinuousClock.now - start).timeInterval
       events = stream.finish()
     } catch {
       return result(for: chapter, expected: expected, status: .crashed, message: "\(error)")
@@ -58,6 +61,7 @@ struct SuiteRunner {
     var result = result(
       for: chapter, expected: expected, run: run, outcome: outcome, deadline: deadline,
       overflowed: stream.overflowed)
+    result.seconds = seconds
     if detectsRaces {
       let races = RaceReport.collect(logPrefix: raceLog).map(\.oneLine)
       result.races = races
@@ -108,7 +112,10 @@ struct SuiteRunner {
           run.started.contains(test.id) && run.ended.contains(test.id) && issues.isEmpty
             && !run.wasSkippedOrCancelled(test)
         } ?? false
-      outcomes.append(.init(name: name, passed: passed))
+      outcomes.append(
+        .init(
+          name: name, passed: passed, file: reported.map { relative($0.file) }, line: reported?.line,
+          seconds: reported.flatMap { run.duration(of: $0) }))
       failures += issues.map { issue in
         .init(test: name, message: issue.message, file: relative(issue.file), line: issue.line)
       }
@@ -142,7 +149,7 @@ struct SuiteRunner {
       if code != 0 && failures.isEmpty && status != .noTests {
         // Nothing failed as far as the stream says, yet Swift Testing said otherwise.
         status = .failed
-        outcomes = outcomes.map { .init(name: $0.name, passed: false) }
+        outcomes = outcomes.map { .init(name: $0.name, passed: false, file: $0.file, line: $0.line) }
         message =
           "the test process exited with code \(code) although its report shows no failure: "
           + "the report was tampered with, or the process failed after its tests"
@@ -150,7 +157,7 @@ struct SuiteRunner {
     }
     if overflowed {
       status = .crashed
-      outcomes = outcomes.map { .init(name: $0.name, passed: false) }
+      outcomes = outcomes.map { .init(name: $0.name, passed: false, file: $0.file, line: $0.line) }
       message = "the test process wrote more than \(EventPipe.limit >> 20) MiB of test events: a flood"
     }
     if status == .crashed, Self.ranOutOfMemory(outcome.output) {
