@@ -106,9 +106,11 @@ struct Batch {
   {
     let elapsed = (ContinuousClock.now - start).timeInterval
     let left = elapsed / Double(finished) * Double(count - finished)
-    let points = grade.score == grade.score.rounded() ? String(Int(grade.score)) : String(format: "%.1f", grade.score)
+    let points =
+      grade.score == grade.score.rounded() ? String(Int(grade.score)) : String(format: "%.1f", grade.score)
     let eta = finished == count ? "" : ", about \(Self.minutes(left)) to go"
-    return "[\(finished) of \(count)] \(grade.student ?? ""): \(points)/\(grade.maxScore) · \(Self.minutes(elapsed)) so far\(eta)"
+    return
+      "[\(finished) of \(count)] \(grade.student ?? ""): \(points)/\(grade.maxScore) · \(Self.minutes(elapsed)) so far\(eta)"
   }
 
   private static func minutes(_ seconds: Double) -> String {

@@ -97,7 +97,8 @@ struct Builder {
       return [only: ["the build fails with this chapter in it, and builds without it:"] + errors]
     }
     for suspect in chapters {
-      log("Building the \(sources.rawValue) without chapter \(suspect.number), to find what breaks the build…")
+      log(
+        "Building the \(sources.rawValue) without chapter \(suspect.number), to find what breaks the build…")
       if try run(chapters.filter { $0 != suspect }).termination == .exited(0) {
         return [suspect: ["the build fails with this chapter in it, and builds without it:"] + errors]
       }

@@ -114,10 +114,13 @@ public struct CommandRunner {
     let file = try options.csvFile.map {
       try GradebookFile(path: $0, gradebook: gradebook, resuming: options.resumes)
     }
-    let already = Set(file.map { Gradebook.ids(inCSV: (try? String(contentsOfFile: $0.path, encoding: .utf8)) ?? "") } ?? [])
+    let already = Set(
+      file.map { Gradebook.ids(inCSV: (try? String(contentsOfFile: $0.path, encoding: .utf8)) ?? "") } ?? [])
     let toGrade = handIns.filter { !already.contains($0.id) }
     if toGrade.count < handIns.count {
-      batch.log("\(handIns.count - toGrade.count) of \(handIns.count) students are in \(options.csvFile ?? "") already (--resume): grading the other \(toGrade.count).")
+      batch.log(
+        "\(handIns.count - toGrade.count) of \(handIns.count) students are in \(options.csvFile ?? "") already (--resume): grading the other \(toGrade.count)."
+      )
     }
     let grades = Mutex<[Grade]>([])
     let exports = (options.gradescopeFile, options.junitFile)
@@ -126,20 +129,26 @@ public struct CommandRunner {
         let id = grade.student ?? "student"
         // Exports first: a row in the CSV means the student is done, exports included.
         if let folder = exports.0 {
-          try Self.write(try grade.gradescopeJSON(), to: URL(fileURLWithPath: folder).appendingPathComponent("\(id).json").path)
+          try Self.write(
+            try grade.gradescopeJSON(),
+            to: URL(fileURLWithPath: folder).appendingPathComponent("\(id).json").path)
         }
         if let folder = exports.1 {
-          try Self.write(grade.junitXML(), to: URL(fileURLWithPath: folder).appendingPathComponent("\(id).xml").path)
+          try Self.write(
+            grade.junitXML(), to: URL(fileURLWithPath: folder).appendingPathComponent("\(id).xml").path)
         }
         try file?.append(gradebook.row(grade, note: note))
         grades.withLock { $0.append(grade) }
       }
     } catch {
       if let file {
-        batch.log("The batch stopped; every student graded so far has a row in \(file.path): run it again with --resume to grade the rest.")
+        batch.log(
+          "The batch stopped; every student graded so far has a row in \(file.path): run it again with --resume to grade the rest."
+        )
       }
       throw error
     }
+    try file?.sortRows()
     let done = grades.withLock { $0 }.sorted { ($0.student ?? "") < ($1.student ?? "") }
     if options.format == .json {
       let encoder = JSONEncoder()

@@ -111,7 +111,8 @@ extension Grade {
       }
       let seconds = chapter.seconds ?? 0
       totals = (
-        totals.tests + cases.count, totals.failures + failures, totals.errors + errors, totals.seconds + seconds
+        totals.tests + cases.count, totals.failures + failures, totals.errors + errors,
+        totals.seconds + seconds
       )
       suites.append(
         #"  <testsuite name="\#(escape("\(chapter.id) \(chapter.title)"))" tests="\#(cases.count)""#

@@ -21,9 +21,10 @@ public struct Gradebook: Sendable {
 
   /// The header row, without its line break.
   public var header: String {
-    line(["id", "total"] + chapters.map { "\($0.number) points" } + chapters.map { "\($0.number) status" } + [
-      "seed", "note",
-    ])
+    line(
+      ["id", "total"] + chapters.map { "\($0.number) points" } + chapters.map { "\($0.number) status" } + [
+        "seed", "note",
+      ])
   }
 
   /// A student's row, without its line break; `note` says why the hand-in was not graded whole.
@@ -53,9 +54,13 @@ public struct Gradebook: Sendable {
 
   /// A cell escaped against formula injection, then quoted if it holds a comma, a quote or a line break.
   static func cell(_ text: String) -> String {
-    let safe = text.first.map { formulaStarts.contains($0) } == true ? "'" + text : text
-    guard safe.contains(where: { ",\"\n\r".contains($0) }) else { return safe }
-    return "\"" + safe.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    quoted(text.first.map { formulaStarts.contains($0) } == true ? "'" + text : text)
+  }
+
+  /// A cell in quotes if it holds a comma, a quote or a line break (RFC 4180).
+  static func quoted(_ text: String) -> String {
+    guard text.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) else { return text }
+    return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
   }
 
   /// The ids of the rows of a CSV this type wrote, as they were before escaping.
@@ -145,6 +150,19 @@ final class GradebookFile: Sendable {
   }
 
   deinit { close(descriptor) }
+
+  /// Rewrites the file with its rows in id order, as a gradebook lists students; rows are
+  /// appended in the order students finish.
+  func sortRows() throws {
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    let records = Gradebook.records(text)
+    guard let header = records.first else { return }
+    let rows = records.dropFirst().filter { $0 != [""] }.sorted { ($0.first ?? "") < ($1.first ?? "") }
+    let lines = ([header] + rows).map { $0.map(Gradebook.quoted).joined(separator: ",") }
+    try GraderError.whenFailing("writing \(path)") {
+      try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+    }
+  }
 
   /// Appends `line` and a line break in one write, and waits until it is on the disk.
   func append(_ line: String) throws {

@@ -21,7 +21,8 @@ public struct HandIn: Sendable, Equatable {
 
   private init(url: URL, id: String?) {
     self.url = url
-    self.id = id ?? (url.pathExtension.lowercased() == "zip" ? url.deletingPathExtension() : url).lastPathComponent
+    self.id =
+      id ?? (url.pathExtension.lowercased() == "zip" ? url.deletingPathExtension() : url).lastPathComponent
   }
 
   /// The hand-ins in `folder`, a subfolder or a `.zip` each, by id; other files are not hand-ins.
@@ -34,7 +35,7 @@ public struct HandIn: Sendable, Equatable {
       throw GraderError.missingFolder(folder.path)
     }
     let names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
-      .filter { !$0.hasPrefix(".") }.sorted()
+      .filter { !$0.hasPrefix(".") && $0 != "__MACOSX" }.sorted()
     var folders: [HandIn] = []
     var zips: [HandIn] = []
     for name in names {
@@ -98,7 +99,9 @@ struct Unpacker: Sendable {
 
   /// The entries' names, as the zip lists them.
   func entries(of zip: URL) throws -> [String] {
-    let outcome = try Subprocess(executable: executable, arguments: ["-Z1", zip.path], deadline: .seconds(60)).run()
+    let outcome = try Subprocess(
+      executable: executable, arguments: ["-Z1", zip.path], deadline: .seconds(60)
+    ).run()
     guard outcome.termination == .exited(0) else {
       throw HandIn.Refusal(reason: "the zip cannot be read: \(Self.firstLine(of: outcome.output))")
     }
@@ -113,7 +116,8 @@ struct Unpacker: Sendable {
     }
     let size = try uncompressedSize(of: zip)
     guard size <= Self.sizeLimit else {
-      throw HandIn.Refusal(reason: "the zip unpacks to \(size >> 20) MiB, more than \(Self.sizeLimit >> 20) MiB")
+      throw HandIn.Refusal(
+        reason: "the zip unpacks to \(size >> 20) MiB, more than \(Self.sizeLimit >> 20) MiB")
     }
     let outcome = try Subprocess(
       executable: executable, arguments: ["-qq", "-o", zip.path, "-d", folder.path], deadline: .seconds(120)
@@ -128,8 +132,11 @@ struct Unpacker: Sendable {
 
   /// The total size of the entries, from `unzip -Zt`'s last line: `3 files, 1234 bytes uncompressed, …`.
   private func uncompressedSize(of zip: URL) throws -> Int {
-    let outcome = try Subprocess(executable: executable, arguments: ["-Zt", zip.path], deadline: .seconds(60)).run()
-    guard let match = outcome.output.firstMatch(of: /(\d+) bytes uncompressed/), let size = Int(match.1) else {
+    let outcome = try Subprocess(
+      executable: executable, arguments: ["-Zt", zip.path], deadline: .seconds(60)
+    ).run()
+    guard let match = outcome.output.firstMatch(of: /(\d+) bytes uncompressed/), let size = Int(match.1)
+    else {
       return 0
     }
     return size
@@ -143,20 +150,38 @@ struct Unpacker: Sendable {
   }
 
   /// The first link below `folder` that resolves outside it, relative to `folder`.
+  ///
+  /// Links are looked at, never followed: a link to `/` must not walk the machine.
   static func firstLinkLeaving(_ folder: URL) -> String? {
     let root = SealedCopy.realPath(folder.path) ?? folder.path
-    guard let walker = FileManager.default.enumerator(atPath: root) else { return nil }
-    while let path = walker.nextObject() as? String {
-      let full = root + "/" + path
-      guard (try? FileManager.default.destinationOfSymbolicLink(atPath: full)) != nil else { continue }
-      // A link to nothing is judged by where it would lead; one to something, by where it does.
-      let resolved =
-        SealedCopy.realPath(full)
-        ?? URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: full)) ?? "/",
-          relativeTo: URL(fileURLWithPath: full).deletingLastPathComponent()).standardizedFileURL.path
-      if resolved != root && !resolved.hasPrefix(root + "/") { return path }
+    func walk(_ relative: String, depth: Int) -> String? {
+      let folder = relative.isEmpty ? root : root + "/" + relative
+      guard depth < 16, let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else {
+        return nil
+      }
+      for name in names.sorted() {
+        let path = relative.isEmpty ? name : relative + "/" + name
+        let full = root + "/" + path
+        if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: full) {
+          // Where the link leads, by its text: a link to nothing yet is judged as one to something.
+          let lexical = URL(fileURLWithPath: target, relativeTo: URL(fileURLWithPath: folder + "/"))
+            .standardizedFileURL.path
+          let resolved = SealedCopy.realPath(full) ?? lexical
+          for place in [lexical, resolved] where place != root && !place.hasPrefix(root + "/") {
+            return path
+          }
+          continue
+        }
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: full, isDirectory: &isFolder), isFolder.boolValue,
+          let found = walk(path, depth: depth + 1)
+        {
+          return found
+        }
+      }
+      return nil
     }
-    return nil
+    return walk("", depth: 0)
   }
 
   private static func firstLine(of output: String) -> String {

@@ -71,7 +71,8 @@ public struct SubmissionGrader {
     let build = try buildLock.withLock { try grader.build() }
     let numbers = chapters.map { Set($0.map(\.number)) }
     var grade = grader.run(
-      numbers.map { numbers in workbook.chapters.filter { numbers.contains($0.number) } } ?? workbook.chapters,
+      numbers.map { numbers in workbook.chapters.filter { numbers.contains($0.number) } }
+        ?? workbook.chapters,
       on: build, seed: grader.seed)
     grade.student = submission.student
     return grade
@@ -110,7 +111,8 @@ public struct SubmissionGrader {
       } catch {
         // A file the grader cannot take, or cannot read, costs this chapter and nothing more.
         refused[chapter] =
-          (error as? SealedCopy.Refusal)?.description ?? "refused \(chapter.folder): it cannot be read: \(error)"
+          (error as? SealedCopy.Refusal)?.description
+          ?? "refused \(chapter.folder): it cannot be read: \(error)"
         try? FileManager.default.removeItem(at: staged)
         try? FileManager.default.removeItem(at: ours)
         continue

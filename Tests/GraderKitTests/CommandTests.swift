@@ -73,7 +73,10 @@ struct CommandTests {
           })
       ),
       (
-        ["--submissions", "hand-ins", "--csv", "grades.csv", "--resume", "--junit", "xml", "--gradescope", "json"],
+        [
+          "--submissions", "hand-ins", "--csv", "grades.csv", "--resume", "--junit", "xml", "--gradescope",
+          "json",
+        ],
         .grade(
           with(GradeOptions()) {
             $0.submissions = "hand-ins"

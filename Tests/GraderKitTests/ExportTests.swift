@@ -96,7 +96,8 @@ struct ExportTests {
     #expect(count("errors", of: root) == sums.errors)
   }
 
-  @Test("a JUnit testcase carries its file, line and time; a test its crash cut short is an error, not a failure")
+  @Test(
+    "a JUnit testcase carries its file, line and time; a test its crash cut short is an error, not a failure")
   func junitTestcases() throws {
     let document = try XMLDocument(data: Data(gradeWithTimeout.junitXML().utf8))
     let failing = try #require(try document.nodes(forXPath: "//testcase[@name='d']").first as? XMLElement)
