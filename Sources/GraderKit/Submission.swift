@@ -68,14 +68,25 @@ public struct SubmissionGrader {
   public func grade(_ submission: Submission, chapters: [Chapter]? = nil) throws -> Grade {
     let grader = try stage(submission)
     // Builds take every core and gigabytes of memory: one at a time, whatever else runs.
-    let build = try buildLock.withLock { try grader.build() }
+    let clock = ContinuousClock()
+    let (build, building) = try buildLock.withLock {
+      let start = clock.now
+      return (try grader.build(), clock.now - start)
+    }
     let numbers = chapters.map { Set($0.map(\.number)) }
+    let start = clock.now
     var grade = grader.run(
       numbers.map { numbers in workbook.chapters.filter { numbers.contains($0.number) } }
         ?? workbook.chapters,
       on: build, seed: grader.seed)
+    let testing = clock.now - start
+    grader.log("Built in \(Self.seconds(building)), tested in \(Self.seconds(testing)).")
     grade.student = submission.student
     return grade
+  }
+
+  private static func seconds(_ duration: Duration) -> String {
+    String(format: "%.1f s", duration.timeInterval)
   }
 
   /// A grade for a hand-in that was not graded at all: each chapter `refused`, with `reason`.
