@@ -14,7 +14,7 @@ struct Batch {
   var chapters: [Chapter]?
   /// How many students are graded at once (`--jobs`), each in a workspace of its own.
   var slots = defaultSlots
-  /// Two: while one student's suites run, the next one builds (measured in Benchmarks/README.md).
+  /// Two: while one student's suites run, the next one builds; more would wait for the build lock.
   static let defaultSlots = 2
   var configure: @Sendable (inout Grader) -> Void = { _ in }
   /// The unpacker found when the batch started; nil if the machine has none (and no hand-in is a zip).
