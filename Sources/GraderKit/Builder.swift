@@ -34,34 +34,11 @@ struct Builder {
     }
     while true {
       let excluded = uncompiled.keys.map(\.number).sorted()
-      let built = present.filter { uncompiled[$0] == nil }.map(\.number)
+      let built = present.filter { uncompiled[$0] == nil }
       log(
         "Building the \(sources.rawValue)"
           + (excluded.isEmpty ? "" : " without chapter \(excluded.joined(separator: ", "))") + "…")
-      var process = Subprocess(
-        executable: "swift",
-        arguments: [
-          "build", "--build-tests", "--package-path", workbook.root.path, "--scratch-path", scratchPath.path,
-        ]
-          + flags + Self.jobsFlags(),
-        environment: [
-          // The compilers' temporary files stay in the build folder, never in the machine's /tmp,
-          // also when Ctrl-C stops them.
-          "TMPDIR": temporaryFolder.path,
-          "WORKBOOK_SOLUTIONS": sources == .solutions ? "all" : "",
-          "WORKBOOK_EXCLUDE": "",
-          "WORKBOOK_CHAPTERS": built.joined(separator: ","),
-          "WORKBOOK_LAYOUT": layoutFingerprint(),
-          "WORKBOOK_TOOLING_TESTS": includesToolingTests ? "1" : "",
-        ],
-        deadline: .seconds(30 * 60)
-      )
-      let progress = showsProgress ? BuildProgress() : nil
-      if let progress {
-        process.onOutput = { bytes in progress.consume(bytes) }
-      }
-      let outcome = try process.run()
-      progress?.finish()
+      let outcome = try run(built, showingProgress: showsProgress)
       if outcome.termination == .exited(0) {
         let testBinary = TestLauncher.testBinary(in: scratchPath)
         let launcher = try TestLauncher.forTestBinary(
@@ -69,7 +46,10 @@ struct Builder {
         return Build(testBinary: testBinary, launcher: launcher, uncompiled: uncompiled)
       }
       let errors = CompilerErrors(output: outcome.output, workbook: workbook)
-      let newlyBroken = errors.byChapter.filter { uncompiled[$0.key] == nil }
+      var newlyBroken = errors.byChapter.filter { uncompiled[$0.key] == nil }
+      if newlyBroken.isEmpty {
+        newlyBroken = try pin(errors.unattributed, output: outcome.output, among: built)
+      }
       guard !newlyBroken.isEmpty else {
         throw GraderError.workbookDoesNotBuild(
           errors.unattributed.isEmpty
@@ -77,6 +57,72 @@ struct Builder {
       }
       uncompiled.merge(newlyBroken) { old, _ in old }
     }
+  }
+
+  /// One `swift build` of the tests with just `chapters`.
+  private func run(_ chapters: [Chapter], showingProgress: Bool = false) throws -> Subprocess.Outcome {
+    var process = Subprocess(
+      executable: "swift",
+      arguments: [
+        "build", "--build-tests", "--package-path", workbook.root.path, "--scratch-path", scratchPath.path,
+      ]
+        + flags + Self.jobsFlags(),
+      environment: [
+        // The compilers' temporary files stay in the build folder, never in the machine's /tmp,
+        // also when Ctrl-C stops them.
+        "TMPDIR": temporaryFolder.path,
+        "WORKBOOK_SOLUTIONS": sources == .solutions ? "all" : "",
+        "WORKBOOK_EXCLUDE": "",
+        "WORKBOOK_CHAPTERS": chapters.map(\.number).joined(separator: ","),
+        "WORKBOOK_LAYOUT": layoutFingerprint(),
+        "WORKBOOK_TOOLING_TESTS": includesToolingTests ? "1" : "",
+      ],
+      deadline: .seconds(30 * 60)
+    )
+    let progress = showingProgress ? BuildProgress() : nil
+    if let progress {
+      process.onOutput = { bytes in progress.consume(bytes) }
+    }
+    let outcome = try process.run()
+    progress?.finish()
+    return outcome
+  }
+
+  /// The chapters to blame for errors that name no chapter's source, such as a link error from
+  /// an `@main` or `@_cdecl("main")` in a chapter's file; empty if the workbook itself is broken.
+  ///
+  /// First the chapters whose build products the output names; else each chapter left out in
+  /// turn, until the rest builds; else, if the workbook builds without any of `chapters`, all of
+  /// them, each with the errors, since no one of them is the cause alone.
+  private func pin(_ unattributed: [String], output: String, among chapters: [Chapter]) throws -> [Chapter:
+    [String]]
+  {
+    // A compiler error in a file that is no chapter's is the workbook's own: nothing to pin.
+    if unattributed.contains(where: { $0.firstMatch(of: /\.swift:\d+/) != nil }) { return [:] }
+    let errors = Array(unattributed.prefix(CompilerErrors.shownPerChapter))
+    let named = chapters.filter { chapter in
+      [chapter.module, chapter.testModule].contains { module in
+        output.contains("/\(module).build/") || output.contains("/\(module).swiftmodule")
+      }
+    }
+    if !named.isEmpty {
+      let reason = "the build fails at link time with this chapter in it:"
+      return Dictionary(uniqueKeysWithValues: named.map { ($0, [reason] + errors) })
+    }
+    guard chapters.count > 1 else {
+      guard let only = chapters.first, try run([]).termination == .exited(0) else { return [:] }
+      return [only: ["the build fails with this chapter in it, and builds without it:"] + errors]
+    }
+    for suspect in chapters {
+      log(
+        "Building the \(sources.rawValue) without chapter \(suspect.number), to find what breaks the build…")
+      if try run(chapters.filter { $0 != suspect }).termination == .exited(0) {
+        return [suspect: ["the build fails with this chapter in it, and builds without it:"] + errors]
+      }
+    }
+    guard try run([]).termination == .exited(0) else { return [:] }
+    let reason = "the build fails with these chapters in it, and no one of them is the cause alone:"
+    return Dictionary(uniqueKeysWithValues: chapters.map { ($0, [reason] + errors) })
   }
 }
 

@@ -23,6 +23,9 @@ public enum ChildProcesses {
       sleep(60)
     }
   }
+  /// Whether Ctrl-C is stopping the grader: no child may start any more (a batch's next build).
+  static var isStopping: Bool { stopping.load(ordering: .sequentiallyConsistent) }
+
   // Written once, from the main thread, before any signal can arrive.
   private nonisolated(unsafe) static var interruptSources: [any DispatchSourceSignal] = []
 
@@ -39,7 +42,8 @@ public enum ChildProcesses {
   /// SIGINT first, as a Ctrl-C in a terminal would send: SwiftPM then stops its compilers and
   /// removes its temporary files, which SIGKILL would leave behind. SIGKILL for what is left.
   static func stopEverything() {
-    stopping.store(true, ordering: .sequentiallyConsistent)
+    // Under the spawn lock: a child is either registered before, and stopped here, or never spawned.
+    Subprocess.spawnLock.withLock { stopping.store(true, ordering: .sequentiallyConsistent) }
     for group in groups.withLock({ $0 }) {
       kill(-group, SIGINT)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Carries out a command: what `./grader …` does, returning the exit code it documents.
 public struct CommandRunner {
@@ -78,14 +79,25 @@ public struct CommandRunner {
   /// Grades this checkout's exercises (or solutions), or one submission, and writes the exports.
   private func gradeOnce(_ chapters: [Chapter]?, _ options: GradeOptions) throws -> Int32 {
     let grade: Grade
-    if let folder = options.submission {
+    if let path = options.submission {
+      let handIn = try HandIn(URL(fileURLWithPath: path))
       var submissions = SubmissionGrader(workbook: workbook)
       submissions.configure = Self.configure(options.tuning)
-      grade = try submissions.grade(Submission(folder: URL(fileURLWithPath: folder)), chapters: chapters)
+      grade = try Batch.grade(
+        handIn, with: submissions, unpacker: handIn.isZip ? try Self.unpacker() : nil,
+        scratch: workbook.root.appendingPathComponent(".grader/unpacked"), chapters: chapters)
     } else {
       grade = try grader(options.sources, options.tuning).grade(chapters)
     }
-    try writeExports(of: grade, options)
+    if let file = options.gradescopeFile {
+      try write(try grade.gradescopeJSON(), to: file)
+    }
+    if let file = options.junitFile {
+      try write(grade.junitXML(), to: file)
+    }
+    if let file = options.classroomFile {
+      try write(try grade.classroomJSON(), to: file)
+    }
     if options.format == .json {
       print(try grade.json())
     } else {
@@ -96,19 +108,18 @@ public struct CommandRunner {
     return grade.isPassing ? 0 : 1
   }
 
-  private func writeExports(of grade: Grade, _ options: GradeOptions) throws {
-    if let file = options.gradescopeFile {
-      try write(try grade.gradescopeJSON(), to: file)
-    }
-    if let file = options.junitFile {
-      try write(grade.junitXML(), to: file)
-    }
-    if let file = options.classroomFile {
-      try write(try grade.classroomJSON(), to: file)
-    }
+  /// The machine's unpacker for zipped hand-ins, or the error that says there is none (exit code 3).
+  private static func unpacker() throws -> Unpacker {
+    guard let unpacker = Unpacker.find() else { throw Unpacker.missing }
+    return unpacker
   }
 
   private func write(_ text: String, to path: String) throws {
+    try Self.write(text, to: path)
+  }
+
+  /// Writes `text` to a temporary file beside `path`, then renames it: never half a file.
+  private static func write(_ text: String, to path: String) throws {
     let url = URL(fileURLWithPath: path)
     try GraderError.whenFailing("writing \(path)") {
       try FileManager.default.createDirectory(
@@ -117,29 +128,66 @@ public struct CommandRunner {
     }
   }
 
-  /// Grades every student folder in `folder`; one that breaks in any way gets its row all the same.
+  /// Grades every hand-in in `folder`, a row each as soon as it is graded; one that breaks in any
+  /// way gets its row all the same, and `--resume` skips the students the CSV already has.
   private func gradeBatch(in folder: String, chapters: [Chapter]?, _ options: GradeOptions) throws -> Int32 {
-    let submissions = try Submission.all(in: URL(fileURLWithPath: folder))
-    var grader = SubmissionGrader(workbook: workbook)
-    grader.configure = Self.configure(options.tuning)
-    var grades: [Grade] = []
-    for (index, submission) in submissions.enumerated() {
-      FileHandle.standardError.write(
-        Data("[\(index + 1) of \(submissions.count)] grading \(submission.student)…\n".utf8))
-      grades.append(try grader.grade(submission, chapters: chapters))
-    }
+    let handIns = try HandIn.all(in: URL(fileURLWithPath: folder))
     let graded = chapters ?? workbook.chapters
-    if let file = options.csvFile {
-      try write(gradesCSV(grades, chapters: graded), to: file)
+    let gradebook = Gradebook(chapters: graded)
+    var batch = Batch(workbook: workbook)
+    batch.chapters = chapters
+    batch.configure = Self.configure(options.tuning)
+    batch.slots = options.tuning.jobs ?? Batch.defaultSlots
+    if handIns.contains(where: \.isZip) { batch.unpacker = try Self.unpacker() }
+    let file = try options.csvFile.map {
+      try GradebookFile(path: $0, gradebook: gradebook, resuming: options.resumes)
     }
+    let already = Set(
+      file.map { Gradebook.ids(inCSV: (try? String(contentsOfFile: $0.path, encoding: .utf8)) ?? "") } ?? [])
+    let toGrade = handIns.filter { !already.contains($0.id) }
+    if toGrade.count < handIns.count {
+      batch.log(
+        "\(handIns.count - toGrade.count) of \(handIns.count) students are in \(options.csvFile ?? "") already (--resume): grading the other \(toGrade.count)."
+      )
+    }
+    let grades = Mutex<[Grade]>([])
+    let exports = (options.gradescopeFile, options.junitFile)
+    do {
+      try batch.run(toGrade) { grade, note in
+        let id = grade.student ?? "student"
+        // Exports first: a row in the CSV means the student is done, exports included.
+        if let folder = exports.0 {
+          try Self.write(
+            try grade.gradescopeJSON(),
+            to: URL(fileURLWithPath: folder).appendingPathComponent("\(id).json").path)
+        }
+        if let folder = exports.1 {
+          try Self.write(
+            grade.junitXML(), to: URL(fileURLWithPath: folder).appendingPathComponent("\(id).xml").path)
+        }
+        try file?.append(gradebook.row(grade, note: note))
+        grades.withLock { $0.append(grade) }
+      }
+    } catch {
+      if let file {
+        batch.log(
+          "The batch stopped; every student graded so far has a row in \(file.path): run it again with --resume to grade the rest."
+        )
+      }
+      throw error
+    }
+    try file?.sortRows()
+    let done = grades.withLock { $0 }.sorted { ($0.student ?? "") < ($1.student ?? "") }
     if options.format == .json {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-      print(String(decoding: try encoder.encode(grades), as: UTF8.self) + "\n")
+      print(String(decoding: try encoder.encode(done), as: UTF8.self) + "\n")
+    } else if let file {
+      print((try? String(contentsOfFile: file.path, encoding: .utf8)) ?? "")
     } else {
-      print(gradesCSV(grades, chapters: graded))
+      print(gradebook.csv(done))
     }
-    return grades.allSatisfy(\.isPassing) ? 0 : 1
+    return done.allSatisfy(\.isPassing) ? 0 : 1
   }
 
   private func audit(_ options: AuditOptions) throws -> Int32 {

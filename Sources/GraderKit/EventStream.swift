@@ -11,8 +11,7 @@ struct SuiteRun {
   struct Test {
     var id: String
     var displayName: String
-    /// Where the test function is declared: its file, absolute, and line.
-    var file: String? = nil
+    var file: String
     var line: Int
   }
 
@@ -27,6 +26,9 @@ struct SuiteRun {
   var tests: [Test] = []
   var started: Set<String> = []
   var ended: Set<String> = []
+  /// When each test started and ended, in seconds on the run's own clock.
+  var startTimes: [String: Double] = [:]
+  var endTimes: [String: Double] = [:]
   var issues: [Issue] = []
   /// Tests (or test cases) reported skipped or cancelled: never passed, whatever else is said.
   var skippedOrCancelled: Set<String> = []
@@ -42,15 +44,19 @@ struct SuiteRun {
         if let test = record.payload.test, test.kind == "function" {
           tests.append(
             Test(
-              id: test.id, displayName: test.displayName ?? test.name, file: test.sourceLocation.filePath,
-              line: test.sourceLocation.line))
+              id: test.id, displayName: test.displayName ?? test.name,
+              file: test.sourceLocation.filePath ?? "", line: test.sourceLocation.line))
         }
       case "event":
         guard let event = record.payload.event else { continue }
         let testID = event.testID ?? ""
         switch event.kind {
-        case "testStarted": started.insert(testID)
-        case "testEnded": ended.insert(testID)
+        case "testStarted":
+          started.insert(testID)
+          startTimes[testID] = event.instant?.absolute
+        case "testEnded":
+          ended.insert(testID)
+          endTimes[testID] = event.instant?.absolute
         case "runEnded": runEnded = true
         case let kind where kind.hasSuffix("Skipped") || kind.hasSuffix("Cancelled"):
           skippedOrCancelled.insert(testID)
@@ -80,6 +86,12 @@ struct SuiteRun {
   /// Whether `test` was skipped or cancelled, itself or in one of its cases.
   func wasSkippedOrCancelled(_ test: Test) -> Bool {
     skippedOrCancelled.contains { $0 == test.id || $0.hasPrefix(test.id) }
+  }
+
+  /// How long `test` ran, if it started and ended.
+  func duration(of test: Test) -> Double? {
+    guard let start = startTimes[test.id], let end = endTimes[test.id] else { return nil }
+    return max(0, end - start)
   }
 
   /// The tests that started and never ended: running when the process stopped.
@@ -122,8 +134,13 @@ private struct Record: Decodable {
   struct EventPayload: Decodable {
     var kind: String
     var testID: String?
+    var instant: Instant?
     var messages: [Message]?
     var issue: IssuePayload?
+  }
+
+  struct Instant: Decodable {
+    var absolute: Double?
   }
 
   struct Message: Decodable {

@@ -61,43 +61,74 @@ extension Grade {
     return String(decoding: try encoder.encode(results), as: UTF8.self) + "\n"
   }
 
-  /// JUnit XML: a `testsuite` a chapter, a `testcase` a test. A chapter that crashed or did not
-  /// compile is an `error`, so the file stays valid and complete whatever happened.
+  /// JUnit XML: a `testsuite` a chapter, a `testcase` a test, with its `file`, `line` and `time`.
+  ///
+  /// A test that failed an expectation has a `failure`; one that did not pass for lack of a run
+  /// (its chapter crashed, timed out, did not compile, or was missing or refused) has an `error`
+  /// with the chapter's reason, and a chapter with no test to list has one `testcase` for its
+  /// error. Each element's `tests` is its testcases, `failures` plus `errors` those that did not pass.
   public func junitXML() -> String {
-    var xml = #"<?xml version="1.0" encoding="UTF-8"?>"# + "\n"
-    let failed = chapters.reduce(0) { $0 + $1.tests.filter { !$0.passed }.count }
-    xml += #"<testsuites name="ConcurrencyWorkbook" tests="\#(total)" failures="\#(failed)">"# + "\n"
+    var suites: [String] = []
+    var totals = (tests: 0, failures: 0, errors: 0, seconds: 0.0)
     for chapter in chapters {
-      let name = escape("\(chapter.id) \(chapter.title)")
-      let problem = chapter.status == .passed || chapter.status == .failed ? nil : chapter.status
-      let failures = chapter.tests.filter { !$0.passed }.count
-      xml +=
-        #"  <testsuite name="\#(name)" tests="\#(max(chapter.tests.count, 1))" failures="\#(failures)""#
-        + #" errors="\#(problem == nil ? 0 : 1)">"# + "\n"
+      var cases: [String] = []
+      var failures = 0
+      var errors = 0
+      let problem = "\(chapter.status.rawValue): \(chapter.message ?? "the test did not finish")"
       for test in chapter.tests {
-        xml += #"    <testcase classname="\#(escape(chapter.module))" name="\#(escape(test.name))""#
+        var attributes = #"classname="\#(escape(chapter.module))" name="\#(escape(test.name))""#
+        if let file = test.file, !file.isEmpty { attributes += #" file="\#(escape(file))""# }
+        if let line = test.line { attributes += #" line="\#(line)""# }
+        attributes += #" time="\#(Self.seconds(test.seconds))""#
         if test.passed {
-          xml += "/>\n"
+          cases.append("    <testcase \(attributes)/>")
           continue
         }
-        xml += ">\n"
         let messages = chapter.failures.filter { $0.test == test.name }
-        let first = messages.first?.message.split(separator: "\n").first.map(String.init) ?? "did not finish"
-        let detail = messages.map { "\($0.file):\($0.line)\n\($0.message)" }.joined(separator: "\n\n")
-        xml += #"      <failure message="\#(escape(first))">\#(escape(detail))</failure>"# + "\n"
-        xml += "    </testcase>\n"
+        let body: String
+        if let first = messages.first {
+          failures += 1
+          let summary = first.message.split(separator: "\n").first.map(String.init) ?? "failed"
+          let detail = messages.map { "\($0.file):\($0.line)\n\($0.message)" }.joined(separator: "\n\n")
+          body = #"      <failure message="\#(escape(summary))" type="failure">\#(escape(detail))</failure>"#
+        } else {
+          errors += 1
+          let summary = problem.split(separator: "\n").first.map(String.init) ?? problem
+          body =
+            #"      <error message="\#(escape(summary))" type="\#(escape(chapter.status.rawValue))">"#
+            + "\(escape(problem))</error>"
+        }
+        cases.append("    <testcase \(attributes)>\n\(body)\n    </testcase>")
       }
-      if let problem {
-        xml +=
-          #"    <testcase classname="\#(escape(chapter.module))" name="\#(escape(problem.rawValue))">"# + "\n"
-        xml +=
-          #"      <error message="\#(escape(problem.rawValue))">\#(escape(chapter.message ?? ""))</error>"#
-          + "\n"
-        xml += "    </testcase>\n"
+      if chapter.tests.isEmpty && chapter.status != .passed {
+        // Nothing to list, yet something to say: the chapter's own testcase carries it.
+        errors += 1
+        cases.append(
+          #"    <testcase classname="\#(escape(chapter.module))" name="\#(escape(chapter.status.rawValue))" time="0">"#
+            + "\n"
+            + #"      <error message="\#(escape(chapter.status.rawValue))" type="\#(escape(chapter.status.rawValue))">"#
+            + "\(escape(chapter.message ?? ""))</error>\n    </testcase>")
       }
-      xml += "  </testsuite>\n"
+      let seconds = chapter.seconds ?? 0
+      totals = (
+        totals.tests + cases.count, totals.failures + failures, totals.errors + errors,
+        totals.seconds + seconds
+      )
+      suites.append(
+        #"  <testsuite name="\#(escape("\(chapter.id) \(chapter.title)"))" tests="\#(cases.count)""#
+          + #" failures="\#(failures)" errors="\#(errors)" skipped="0" time="\#(Self.seconds(seconds))">"#
+          + "\n" + cases.map { $0 + "\n" }.joined() + "  </testsuite>")
     }
-    return xml + "</testsuites>\n"
+    let name = escape("ConcurrencyWorkbook" + (student.map { " · \($0)" } ?? ""))
+    return #"<?xml version="1.0" encoding="UTF-8"?>"# + "\n"
+      + #"<testsuites name="\#(name)" tests="\#(totals.tests)" failures="\#(totals.failures)""#
+      + #" errors="\#(totals.errors)" time="\#(Self.seconds(totals.seconds))">"# + "\n"
+      + suites.map { $0 + "\n" }.joined() + "</testsuites>\n"
+  }
+
+  /// Seconds as JUnit writes them: `0.123`.
+  private static func seconds(_ value: Double?) -> String {
+    String(format: "%.3f", value ?? 0)
   }
 
   private func escape(_ text: String) -> String {
@@ -117,31 +148,4 @@ extension Grade {
     }
     return escaped
   }
-}
-
-/// Grades of many students as CSV: a row a student, points and status for each chapter, a total.
-public func gradesCSV(_ grades: [Grade], chapters: [Chapter]) -> String {
-  func field(_ text: String) -> String {
-    text.contains(where: { ",\"\n".contains($0) })
-      ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
-  }
-  func number(_ value: Double) -> String {
-    value == value.rounded() ? String(Int(value)) : String(format: "%.2f", value)
-  }
-  var header = ["student"]
-  for chapter in chapters {
-    header += ["\(chapter.number) points", "\(chapter.number) status"]
-  }
-  header += ["total", "max"]
-  var lines = [header.map(field).joined(separator: ",")]
-  for grade in grades {
-    var row = [grade.student ?? ""]
-    for chapter in chapters {
-      let result = grade.chapters.first { $0.id == chapter.number }
-      row += [number(result?.score ?? 0), result?.status.rawValue ?? "not graded"]
-    }
-    row += [number(grade.score), String(chapters.reduce(0) { $0 + $1.points })]
-    lines.append(row.map(field).joined(separator: ","))
-  }
-  return lines.joined(separator: "\n") + "\n"
 }

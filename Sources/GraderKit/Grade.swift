@@ -82,6 +82,11 @@ public struct ChapterResult: Codable, Sendable {
   public struct TestOutcome: Codable, Sendable, Equatable {
     public var name: String
     public var passed: Bool
+    /// Where the test is declared, relative to the workbook, when its run reported it.
+    public var file: String? = nil
+    public var line: Int? = nil
+    /// How long it ran, in seconds, when it started and ended.
+    public var seconds: Double? = nil
   }
 
   /// The chapter's number, `02`.
@@ -98,6 +103,8 @@ public struct ChapterResult: Codable, Sendable {
   public var tests: [TestOutcome]
   /// What the suite printed (first and last 64 KiB), for a crash or a deadline.
   public var output: String?
+  /// How long the suite's process ran, in seconds, when it ran.
+  public var seconds: Double? = nil
   /// The races ThreadSanitizer reported, one line each (`--races` only).
   public var races: [String]? = nil
   /// The chapter's weight: what passing every test earns.

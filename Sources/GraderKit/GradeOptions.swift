@@ -15,9 +15,11 @@ public struct GradeOptions: CommandOptions {
   public var submissions: String?
   /// Where `--submissions` writes its table of grades (`--csv`).
   public var csvFile: String?
-  /// Where Gradescope's `results.json` goes (`--gradescope`).
+  /// Whether a batch keeps the CSV's rows and grades only the students it lacks (`--resume`).
+  public var resumes = false
+  /// Where Gradescope's `results.json` goes (`--gradescope`); with `--submissions`, a folder.
   public var gradescopeFile: String?
-  /// Where the JUnit XML goes (`--junit`).
+  /// Where the JUnit XML goes (`--junit`); with `--submissions`, a folder.
   public var junitFile: String?
   /// Where GitHub Classroom's autograding results go (`--classroom`).
   public var classroomFile: String?
@@ -37,6 +39,7 @@ public struct GradeOptions: CommandOptions {
     submission = arguments.value(of: .submission)
     submissions = arguments.value(of: .submissions)
     csvFile = arguments.value(of: .csv)
+    resumes = arguments.isGiven(.resume)
     gradescopeFile = arguments.value(of: .gradescope)
     junitFile = arguments.value(of: .junit)
     classroomFile = arguments.value(of: .classroom)
@@ -49,13 +52,13 @@ public struct GradeOptions: CommandOptions {
     if csvFile != nil && submissions == nil {
       throw GraderError.usage("--csv goes with --submissions DIR.")
     }
-    let export =
-      gradescopeFile != nil
-      ? "--gradescope" : junitFile != nil ? "--junit" : classroomFile != nil ? "--classroom" : nil
-    if submissions != nil, let option = export {
+    if resumes && (submissions == nil || csvFile == nil) {
+      throw GraderError.usage("--resume goes with --submissions DIR --csv FILE: the CSV says whom to skip.")
+    }
+    if submissions != nil && classroomFile != nil {
       throw GraderError.usage(
-        "\(option) writes one student's grade, so it does not go with --submissions: grade each "
-          + "student with --submission DIR \(option) FILE, or write the class's grades with --csv FILE.")
+        "--classroom writes one student's grade, so it does not go with --submissions: grade each "
+          + "student with --submission DIR --classroom FILE, or write the class's grades with --csv FILE.")
     }
     let student = submission != nil ? "--submission" : submissions != nil ? "--submissions" : nil
     if sources == .solutions, let option = student {

@@ -25,15 +25,17 @@ enum HelpText {
         2  bad usage: an unknown command, option or chapter, an option the command does not take,
            or options that do not go together
         3  the workbook or the environment is broken: not found, its shared code does not build, a
-           folder or file it needs is missing, or a file operation or a tool (cp, git) failed; or
-           the command needs the answer key (check, compare, --solutions) in a student edition
+           folder or file it needs is missing, a zip to grade and no unzip, or a file operation or
+           a tool (cp, git) failed; or the command needs the answer key (check, compare,
+           --solutions) in a student edition
 
       EXAMPLES:
         ./grader                 grade everything you have done so far
         ./grader 02              chapter 2, with every failure message and where to find hints
         ./grader --format json   for scripts
         ./grader --solutions --repeat 50 --hog   maintainers: the flake audit
-        ./grader --submissions hand-ins --csv grades.csv   instructors: a whole class
+        ./grader --submissions hand-ins --csv grades.csv   instructors: a whole class (folders, zips)
+        ./grader --submissions hand-ins --csv grades.csv --resume   ... the students it lacks
         ./grader release ../workbook-students   instructors: the edition to hand out
       """
   }

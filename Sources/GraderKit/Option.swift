@@ -17,7 +17,7 @@ public struct Option: Hashable, Sendable {
   /// Every option, in the order `--help` lists them.
   public static let all: [Option] = [
     solutions, format, timeout, jobs, seed, races, repeatCount, hog, submission, submissions, csv,
-    gradescope, junit, classroom, yes, help,
+    resume, gradescope, junit, classroom, yes, help,
   ]
 
   /// The option spelled `spelling` (long or short), if there is one.
@@ -41,7 +41,9 @@ public struct Option: Hashable, Sendable {
     help: "How long one chapter's tests may run before they are stopped (default 120).",
     commands: [.grade, .check, .audit, .compare, .watch])
   static let jobs = Option(
-    name: "--jobs", valueName: "N", help: "How many chapters' tests run at once (default 2).",
+    name: "--jobs", valueName: "N",
+    help: "How many chapters' tests run at once (default 2); with --submissions, how many students are "
+      + "graded at once, each in a workspace of its own, one build at a time (default 2).",
     commands: [.grade, .check, .audit])
   static let seed = Option(
     name: "--seed", valueName: "N",
@@ -62,22 +64,30 @@ public struct Option: Hashable, Sendable {
     commands: [.audit])
   static let submission = Option(
     name: "--submission", valueName: "DIR",
-    help: "Instructors: grade a student's folder (their Exercises/, or a whole copy of the workbook) "
-      + "against this checkout's tests, in a scratch copy.",
+    help: "Instructors: grade a student's folder or .zip (their Exercises/, or a whole copy of the "
+      + "workbook) against this checkout's tests, in a scratch copy.",
     commands: [.grade, .compare])
   static let submissions = Option(
     name: "--submissions", valueName: "DIR",
-    help: "Instructors: grade every student folder in DIR, one after another.", commands: [.grade])
+    help: "Instructors: grade every hand-in in DIR, a subfolder or a .zip each (the student's id is "
+      + "its name, without .zip).", commands: [.grade])
   static let csv = Option(
     name: "--csv", valueName: "FILE",
-    help: "With --submissions: write a row a student, points and status a chapter.", commands: [.grade])
+    help: "With --submissions: write a row a student as soon as each is graded: id, total, points a "
+      + "chapter, status a chapter, seed, note.", commands: [.grade])
+  static let resume = Option(
+    name: "--resume",
+    help: "With --submissions and --csv: keep the rows the CSV has and grade only the students it lacks.",
+    commands: [.grade])
   static let gradescope = Option(
-    name: "--gradescope", valueName: "FILE",
-    help: "Also write Gradescope's results.json (one student's grade: not with --submissions).",
+    name: "--gradescope", valueName: "PATH",
+    help: "Also write Gradescope's results.json to PATH; with --submissions, PATH is a folder that "
+      + "gets ID.json a student.",
     commands: [.grade])
   static let junit = Option(
-    name: "--junit", valueName: "FILE",
-    help: "Also write JUnit XML, a testsuite a chapter (one student's grade: not with --submissions).",
+    name: "--junit", valueName: "PATH",
+    help: "Also write JUnit XML, a testsuite a chapter, to PATH; with --submissions, PATH is a folder "
+      + "that gets ID.xml a student.",
     commands: [.grade])
   static let classroom = Option(
     name: "--classroom", valueName: "FILE",

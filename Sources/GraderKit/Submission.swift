@@ -6,20 +6,20 @@ import Foundation
 /// (`DIR/01-Threads/…`). Only the chapter folders count: whatever the student changed in
 /// `Tests/`, `Package.swift`, `Sources/` or `grader` has no effect on the grade.
 public struct Submission: Sendable {
-  /// The student's name: the submission folder's name.
+  /// The student's id: the submission folder's name, or the zip's it was unpacked from.
   public let student: String
   /// The folder that holds the student's `NN-Module` chapter folders.
   public let exercises: URL
   /// The folder handed in: nothing outside it is read.
   public let folder: URL
 
-  public init(folder: URL) throws {
+  public init(folder: URL, student: String? = nil) throws {
     let files = FileManager.default
     var isFolder: ObjCBool = false
     guard files.fileExists(atPath: folder.path, isDirectory: &isFolder), isFolder.boolValue else {
       throw GraderError.missingFolder(folder.path)
     }
-    student = folder.standardizedFileURL.lastPathComponent
+    self.student = student ?? folder.standardizedFileURL.lastPathComponent
     self.folder = folder.standardizedFileURL
     exercises = Self.exercisesFolder(in: folder)
   }
@@ -30,7 +30,10 @@ public struct Submission: Sendable {
     let files = FileManager.default
     let nested = folder.appendingPathComponent("Exercises")
     if files.fileExists(atPath: nested.path) { return nested }
-    let names = ((try? files.contentsOfDirectory(atPath: folder.path)) ?? []).filter { !$0.hasPrefix(".") }
+    // macOS's Finder adds `__MACOSX/` to every zip it makes: it is never the student's work.
+    let names = ((try? files.contentsOfDirectory(atPath: folder.path)) ?? []).filter {
+      !$0.hasPrefix(".") && $0 != "__MACOSX"
+    }
     if names.contains(where: { $0.firstMatch(of: /^\d\d-/) != nil }) { return folder }
     if names.count == 1 {
       let only = folder.appendingPathComponent(names[0])
@@ -40,23 +43,6 @@ public struct Submission: Sendable {
       }
     }
     return folder
-  }
-
-  /// The submissions in `folder`, one a subfolder, by name.
-  public static func all(in folder: URL) throws -> [Submission] {
-    var isFolder: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder), isFolder.boolValue
-    else {
-      throw GraderError.missingFolder(folder.path)
-    }
-    let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { !$0.hasPrefix(".") }
-      .sorted()
-    return try names.compactMap { name in
-      let url = folder.appendingPathComponent(name)
-      var isSubfolder: ObjCBool = false
-      _ = FileManager.default.fileExists(atPath: url.path, isDirectory: &isSubfolder)
-      return isSubfolder.boolValue ? try Submission(folder: url) : nil
-    }
   }
 }
 
@@ -70,6 +56,8 @@ public struct SubmissionGrader {
   public var configure: @Sendable (inout Grader) -> Void = { _ in }
   /// The scratch copy of the workbook the submissions are graded in.
   public var workspace: URL
+  /// Taken around each build; graders that share it never build at once (`--jobs` in a batch).
+  public var buildLock = NSLock()
 
   public init(workbook: Workbook) {
     self.workbook = workbook
@@ -78,6 +66,45 @@ public struct SubmissionGrader {
 
   /// Grades one submission: the pristine workbook with the student's chapter folders in it.
   public func grade(_ submission: Submission, chapters: [Chapter]? = nil) throws -> Grade {
+    let grader = try stage(submission)
+    // Builds take every core and gigabytes of memory: one at a time, whatever else runs.
+    let clock = ContinuousClock()
+    let (build, building) = try buildLock.withLock {
+      let start = clock.now
+      return (try grader.build(), clock.now - start)
+    }
+    let numbers = chapters.map { Set($0.map(\.number)) }
+    let start = clock.now
+    var grade = grader.run(
+      numbers.map { numbers in workbook.chapters.filter { numbers.contains($0.number) } }
+        ?? workbook.chapters,
+      on: build, seed: grader.seed)
+    let testing = clock.now - start
+    grader.log("Built in \(Self.seconds(building)), tested in \(Self.seconds(testing)).")
+    grade.student = submission.student
+    return grade
+  }
+
+  private static func seconds(_ duration: Duration) -> String {
+    String(format: "%.1f s", duration.timeInterval)
+  }
+
+  /// A grade for a hand-in that was not graded at all: each chapter `refused`, with `reason`.
+  public func refusal(of student: String, reason: String, chapters: [Chapter]? = nil) -> Grade {
+    var grader = Grader(workbook: workbook, sources: .exercises)
+    configure(&grader)
+    let graded = chapters ?? workbook.chapters
+    grader.refused = Dictionary(uniqueKeysWithValues: graded.map { ($0, reason) })
+    // Every chapter is refused, so nothing of this build is ever run.
+    let nothing = Build(
+      testBinary: workspace, launcher: TestLauncher(executable: workspace.path), uncompiled: [:])
+    var grade = grader.run(graded, on: nothing, seed: grader.seed)
+    grade.student = student
+    return grade
+  }
+
+  /// Puts the student's chapter folders into the workspace and returns the grader for it.
+  private func stage(_ submission: Submission) throws -> Grader {
     try preparePristineCopy()
     let exercises = workspace.appendingPathComponent("Exercises")
     try FileManager.default.createDirectory(at: exercises, withIntermediateDirectories: true)
@@ -92,18 +119,21 @@ public struct SubmissionGrader {
         continue
       }
       do {
-        // Only the student's own Swift files, sealed inside the submission; what the chapter
-        // hands out (`Given/`) comes from this checkout, whatever the student's copy holds.
+        // Only the student's own Swift files, sealed inside the submission.
         try SealedCopy(root: submission.folder).copySwiftFiles(of: theirs, to: staged, skipping: ["Given"])
-        let given = workbook.folder(of: chapter, in: .exercises).appendingPathComponent("Given")
-        if FileManager.default.fileExists(atPath: given.path) {
-          try copy(given, to: staged.appendingPathComponent("Given"))
-        }
-      } catch let problem as SealedCopy.Refusal {
-        refused[chapter] = problem.description
+      } catch {
+        // A file the grader cannot take, or cannot read, costs this chapter and nothing more.
+        refused[chapter] =
+          (error as? SealedCopy.Refusal)?.description
+          ?? "refused \(chapter.folder): it cannot be read: \(error)"
         try? FileManager.default.removeItem(at: staged)
         try? FileManager.default.removeItem(at: ours)
         continue
+      }
+      // What the chapter hands out (`Given/`) comes from this checkout, whatever the student's copy holds.
+      let given = workbook.folder(of: chapter, in: .exercises).appendingPathComponent("Given")
+      if FileManager.default.fileExists(atPath: given.path) {
+        try copy(given, to: staged.appendingPathComponent("Given"))
       }
       // A chapter the same as the last student's keeps its files, and so its build products.
       if try isSame(staged, ours) {
@@ -114,15 +144,10 @@ public struct SubmissionGrader {
       try FileManager.default.moveItem(at: staged, to: ours)
     }
     // The instructor's chapters, titles and points: never the student's copy of them.
-    let copy = Workbook(root: workspace, chapters: workbook.chapters)
-    var grader = Grader(workbook: copy, sources: .exercises)
+    var grader = Grader(workbook: Workbook(root: workspace, chapters: workbook.chapters), sources: .exercises)
     configure(&grader)
     grader.refused = refused
-    let numbers = chapters.map { Set($0.map(\.number)) }
-    var grade = try grader.grade(
-      numbers.map { numbers in copy.chapters.filter { numbers.contains($0.number) } })
-    grade.student = submission.student
-    return grade
+    return grader
   }
 
   /// Copies what the grade depends on from this checkout, where the copy differs from it; an

@@ -179,6 +179,8 @@ struct Subprocess {
     }
     var pid: pid_t = 0
     let result = Self.spawnLock.withLock {
+      // A build that pins a link error, or a batch's next student, starts nothing once Ctrl-C stops all.
+      if ChildProcesses.isStopping { return ECANCELED }
       let result = posix_spawnp(&pid, executable, &actions, &attributes, argv, envp)
       if result == 0 { ChildProcesses.register(pid) }
       return result

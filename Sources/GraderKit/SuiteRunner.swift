@@ -33,6 +33,7 @@ struct SuiteRunner {
       environment.merge(RaceReport.environment(logPrefix: raceLog)) { _, new in new }
     }
     let outcome: Subprocess.Outcome
+    let seconds: Double
     let events: Data
     let stream: EventPipe
     do {
@@ -48,7 +49,9 @@ struct SuiteRunner {
       process.addressSpaceLimit = detectsRaces ? nil : Self.addressSpaceLimit
       process.onSpawn = { stream.closeWriteEnd() }
       process.dumpsThreadsAtDeadline = true
+      let start = ContinuousClock.now
       outcome = try process.run()
+      seconds = (ContinuousClock.now - start).timeInterval
       events = stream.finish()
     } catch {
       return result(for: chapter, expected: expected, status: .crashed, message: "\(error)")
@@ -60,6 +63,7 @@ struct SuiteRunner {
     var result = result(
       for: chapter, expected: expected, run: run, outcome: outcome, deadline: deadline,
       overflowed: stream.overflowed)
+    result.seconds = seconds
     if detectsRaces {
       let races = RaceReport.collect(logPrefix: raceLog).map(\.oneLine)
       result.races = races
@@ -110,7 +114,10 @@ struct SuiteRunner {
           run.started.contains(test.id) && run.ended.contains(test.id) && issues.isEmpty
             && !run.wasSkippedOrCancelled(test)
         } ?? false
-      outcomes.append(.init(name: name, passed: passed))
+      outcomes.append(
+        .init(
+          name: name, passed: passed, file: reported.map { relative($0.file) }, line: reported?.line,
+          seconds: reported.flatMap { run.duration(of: $0) }))
       failures += issues.map { issue in
         .init(test: name, message: issue.message, file: relative(issue.file), line: issue.line)
       }
@@ -163,7 +170,7 @@ struct SuiteRunner {
       if code != 0 && failures.isEmpty && status != .noTests {
         // Nothing failed as far as the stream says, yet Swift Testing said otherwise.
         status = .failed
-        outcomes = outcomes.map { .init(name: $0.name, passed: false) }
+        outcomes = outcomes.map { .init(name: $0.name, passed: false, file: $0.file, line: $0.line) }
         message =
           "the test process exited with code \(code) although its report shows no failure: "
           + "the report was tampered with, or the process failed after its tests"
@@ -171,7 +178,7 @@ struct SuiteRunner {
     }
     if overflowed {
       status = .crashed
-      outcomes = outcomes.map { .init(name: $0.name, passed: false) }
+      outcomes = outcomes.map { .init(name: $0.name, passed: false, file: $0.file, line: $0.line) }
       message = "the test process wrote more than \(EventPipe.limit >> 20) MiB of test events: a flood"
     }
     if status == .crashed, Self.ranOutOfMemory(outcome.output) {
@@ -205,7 +212,7 @@ struct SuiteRunner {
     for thread in threads {
       guard let frame = thread.frames.last(where: { $0.file?.hasPrefix("Tests/") == true }),
         let line = frame.line,
-        let test = run.tests.filter({ $0.file.map(relative) == frame.file && $0.line <= line })
+        let test = run.tests.filter({ relative($0.file) == frame.file && $0.line <= line })
           .max(by: { $0.line < $1.line })
       else { continue }
       if !found.contains(where: { $0.id == test.id }) { found.append(test) }

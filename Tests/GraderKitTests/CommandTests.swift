@@ -74,6 +74,20 @@ struct CommandTests {
           })
       ),
       (
+        [
+          "--submissions", "hand-ins", "--csv", "grades.csv", "--resume", "--junit", "xml", "--gradescope",
+          "json",
+        ],
+        .grade(
+          with(GradeOptions()) {
+            $0.submissions = "hand-ins"
+            $0.csvFile = "grades.csv"
+            $0.resumes = true
+            $0.junitFile = "xml"
+            $0.gradescopeFile = "json"
+          })
+      ),
+      (
         ["check", "--timeout", "60", "--jobs", "1", "--seed", "7", "--races"],
         .check(
           with(Tuning()) {
@@ -238,8 +252,8 @@ struct CommandTests {
     arguments: [
       (["--submission", "a", "--submissions", "b"], "--submission and --submissions go one at a time"),
       (["--csv", "grades.csv"], "--csv goes with --submissions DIR"),
-      (["--submissions", "d", "--junit", "x"], "--junit writes one student's grade"),
-      (["--submissions", "d", "--gradescope", "x"], "--gradescope writes one student's grade"),
+      (["--submissions", "d", "--resume"], "--resume goes with --submissions DIR --csv FILE"),
+      (["--submission", "d", "--csv", "g", "--resume"], "--csv goes with --submissions DIR"),
       (
         ["--solutions", "--submission", "alice"],
         "--solutions grades this checkout's solutions and --submission"

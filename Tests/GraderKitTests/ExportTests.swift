@@ -40,16 +40,75 @@ struct ExportTests {
     #expect(xml.contains("&lt;"), "markup in messages is escaped")
   }
 
-  @Test("the CSV has a row a student, points and status a chapter, a total and the maximum")
+  @Test("the CSV has an id, the total, points a chapter, status a chapter, the seed and a note")
   func csv() throws {
     let workbook = try Workbook(
       root: TemporaryWorkbook(chapters: ["01-Threads", "02-CounterLocking", "03-RaceConditions"]).root)
     var other = sampleGrade
     other.student = "bob, the \"second\""
-    let lines = gradesCSV([sampleGrade, other], chapters: workbook.chapters).split(separator: "\n")
-    #expect(lines[0] == "student,01 points,01 status,02 points,02 status,03 points,03 status,total,max")
-    #expect(lines[1] == "alice,10,passed,5,failed,0,crashed,15,30")
-    #expect(lines[2].hasPrefix("\"bob, the \"\"second\"\"\",10,"))
+    let gradebook = Gradebook(chapters: workbook.chapters)
+    let lines = gradebook.csv([sampleGrade, other]).split(separator: "\n")
+    #expect(
+      lines[0]
+        == "id,total,01 points,02 points,03 points,01 status,02 status,03 status,seed,note")
+    #expect(lines[1] == "alice,15,10,5,0,passed,failed,crashed,7,")
+    #expect(lines[2].hasPrefix("\"bob, the \"\"second\"\"\",15,"))
+  }
+
+  @Test(
+    "a CSV cell a spreadsheet would take for a formula starts with a quote, and reads back as it was",
+    arguments: ["=HYPERLINK(\"http://x\")", "+1", "-2", "@SUM(A1)", "\ttab", "\rreturn", "=a,b", "plain"])
+  func csvEscaping(id: String) throws {
+    let workbook = try Workbook(root: TemporaryWorkbook(chapters: ["01-Threads"]).root)
+    var grade = sampleGrade
+    grade.student = id
+    let gradebook = Gradebook(chapters: workbook.chapters)
+    let row = gradebook.row(grade, note: "=cmd|' /C calc'!A0")
+    let records = Gradebook.records(gradebook.csv([]) + row + "\n")
+    let cells = try #require(records.last)
+    #expect(cells.count == 6, "id, total, points, status, seed, note: \(row)")
+    for cell in [cells[0], cells[5]] {
+      #expect(!Gradebook.formulaStarts.contains(cell.first ?? " "), "\(row)")
+    }
+    #expect(Gradebook.ids(inCSV: gradebook.csv([]) + row + "\n") == [id])
+  }
+
+  @Test("JUnit's counts add up: tests are the testcases, failures and errors the ones that did not pass")
+  func junitCounts() throws {
+    let document = try XMLDocument(data: Data(gradeWithTimeout.junitXML().utf8))
+    let root = try #require(document.rootElement())
+    func count(_ name: String, of element: XMLElement) -> Int? {
+      element.attribute(forName: name)?.stringValue.flatMap { Int($0) }
+    }
+    var sums = (tests: 0, failures: 0, errors: 0)
+    for case let suite as XMLElement in try document.nodes(forXPath: "/testsuites/testsuite") {
+      let cases = try suite.nodes(forXPath: "testcase")
+      let failures = try suite.nodes(forXPath: "testcase/failure").count
+      let errors = try suite.nodes(forXPath: "testcase/error").count
+      #expect(count("tests", of: suite) == cases.count)
+      #expect(count("failures", of: suite) == failures)
+      #expect(count("errors", of: suite) == errors)
+      #expect(suite.attribute(forName: "time") != nil)
+      sums = (sums.tests + cases.count, sums.failures + failures, sums.errors + errors)
+    }
+    #expect(count("tests", of: root) == sums.tests)
+    #expect(count("failures", of: root) == sums.failures)
+    #expect(count("errors", of: root) == sums.errors)
+  }
+
+  @Test(
+    "a JUnit testcase carries its file, line and time; a test its crash cut short is an error, not a failure")
+  func junitTestcases() throws {
+    let document = try XMLDocument(data: Data(gradeWithTimeout.junitXML().utf8))
+    let failing = try #require(try document.nodes(forXPath: "//testcase[@name='d']").first as? XMLElement)
+    #expect(failing.attribute(forName: "file")?.stringValue == "Tests/B.swift")
+    #expect(failing.attribute(forName: "line")?.stringValue == "3")
+    #expect(failing.attribute(forName: "time")?.stringValue == "0.250")
+    let cutShort = try #require(try document.nodes(forXPath: "//testcase[@name='f']").first as? XMLElement)
+    let error = try #require(try cutShort.nodes(forXPath: "error").first as? XMLElement)
+    #expect(error.attribute(forName: "type")?.stringValue == "timed out")
+    #expect(error.stringValue?.contains("no result after 120 s") == true)
+    #expect(try cutShort.nodes(forXPath: "failure").isEmpty)
   }
 }
 
@@ -71,12 +130,26 @@ private let sampleGrade: Grade = {
         failures: [
           .init(test: "d", message: "Expectation failed: x < 3 <oops>", file: "Tests/B.swift", line: 4)
         ],
-        tests: [outcome("c", true), outcome("d", false)], output: nil, maxScore: 10),
+        tests: [
+          outcome("c", true),
+          .init(name: "d", passed: false, file: "Tests/B.swift", line: 3, seconds: 0.25),
+        ], output: nil, maxScore: 10),
       ChapterResult(
         id: "03", title: "Race conditions", module: "RaceConditions", status: .crashed, passed: 0, total: 0,
         message: "crashed with SIGSEGV (signal 11)", failures: [], tests: [], output: "\u{1}binary",
         maxScore: 10),
     ])
   grade.student = "alice"
+  return grade
+}()
+
+/// The sample grade and a chapter that timed out after one of its two tests had passed.
+private let gradeWithTimeout: Grade = {
+  var grade = sampleGrade
+  grade.chapters.append(
+    ChapterResult(
+      id: "04", title: "Thread-local IDs", module: "ThreadLocalIDs", status: .timedOut, passed: 1, total: 2,
+      message: "no result after 120 s while running \"f\": a deadlock or an endless loop?", failures: [],
+      tests: [.init(name: "e", passed: true), .init(name: "f", passed: false)], output: nil, maxScore: 10))
   return grade
 }()

@@ -64,7 +64,9 @@ struct FailureMessageTests {
 
   @Test("a crash or a hang names the tests running when they are few, and counts them when many")
   func runningTests() {
-    let tests = (1...5).map { SuiteRun.Test(id: "T/\($0)", displayName: "test \($0)", line: $0) }
+    let tests = (1...5).map {
+      SuiteRun.Test(id: "T/\($0)", displayName: "test \($0)", file: "T.swift", line: $0)
+    }
     #expect(SuiteRunner.during([]) == "")
     #expect(SuiteRunner.during(Array(tests.prefix(1))) == #" while running "test 1""#)
     #expect(SuiteRunner.during(tests) == " while 5 tests were running")

@@ -17,33 +17,62 @@ import WorkbookTestSupport
 @Suite("Grader · instructors' commands")
 struct InstructorCommandTests {
   @Test(
-    "a batch of hand-ins writes a CSV headed by the workbook's chapters, a row a student in name order")
+    "a batch of hand-ins writes a CSV headed id, total, points and status a chapter, seed and note, a row a student by id"
+  )
   func batchRows() async throws {
     let batch = try await BatchRun.shared()
     let lines = batch.csv.split(separator: "\n").map(String.init)
-    #expect(lines.first == "student,01 points,01 status,02 points,02 status,total,max")
-    let students = lines.dropFirst().map { String($0.prefix { $0 != "," }) }
+    #expect(lines.first == "id,total,01 points,02 points,01 status,02 status,seed,note")
+    let students = Gradebook.ids(inCSV: batch.csv)
     #expect(students == HandIn.allCases.map(\.rawValue), "\(batch.csv)")
   }
 
   @Test("each hand-in's row has the points and status of what it holds", arguments: HandIn.allCases)
   func row(of handIn: HandIn) async throws {
     let batch = try await BatchRun.shared()
-    let row = batch.csv.split(separator: "\n").first { $0.hasPrefix(handIn.rawValue + ",") }.map(String.init)
-    #expect(row == handIn.expectedRow, "\(batch.csv)")
+    let cells = try #require(batch.row(of: handIn), "\(batch.csv)")
+    #expect(Array(cells.prefix(6)) == handIn.expectedCells, "\(batch.csv)")
+    #expect(UInt64(cells[6]) != nil, "the seed that replays the student's run")
+    if let note = handIn.expectedNote {
+      #expect(cells[7].contains(note), "\(batch.csv)")
+    } else {
+      #expect(cells[7].isEmpty, "\(batch.csv)")
+    }
   }
 
   @Test("a hand-in whose Tests/ and Package.swift were edited to pass is graded on the pristine tests")
   func editedTestsChangeNothing() async throws {
     let batch = try await BatchRun.shared()
-    func grades(of handIn: HandIn) -> String? {
-      batch.csv.split(separator: "\n").first { $0.hasPrefix(handIn.rawValue + ",") }
-        .map { String($0.dropFirst(handIn.rawValue.count)) }
-    }
     // Its own tests would pass both of chapter 02's tests, and its manifest makes 02 worth 100.
-    let edited = try #require(grades(of: .testsEdited))
-    #expect(edited == grades(of: .skeleton), "\(batch.csv)")
-    #expect(edited.hasSuffix(",15,20"), "\(batch.csv)")
+    let edited = try #require(batch.row(of: .testsEdited))
+    let skeleton = try #require(batch.row(of: .skeleton))
+    #expect(edited[1...5] == skeleton[1...5], "\(batch.csv)")
+    #expect(edited[1] == "15", "\(batch.csv)")
+  }
+
+  @Test("a link error in one chapter costs that chapter, named with the linker's words, and no other student")
+  func linkError() async throws {
+    let batch = try await BatchRun.shared()
+    let results = try #require(batch.gradescope[HandIn.linkError.rawValue])
+    #expect(results.contains("does not compile") && results.contains("main"), "\(results)")
+    #expect(batch.row(of: .solved)?[1] == "20", "\(batch.csv)")
+  }
+
+  @Test("with --submissions, --gradescope and --junit are folders with a file a student, named by id")
+  func perStudentExports() async throws {
+    let batch = try await BatchRun.shared()
+    #expect(batch.gradescope.keys.sorted() == HandIn.allCases.map(\.rawValue))
+    #expect(batch.junit.keys.sorted() == HandIn.allCases.map(\.rawValue))
+    for (id, text) in batch.gradescope {
+      let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+      #expect(object?["score"] is Double, "\(id)")
+    }
+    for (id, text) in batch.junit {
+      let document = try XMLDocument(data: Data(text.utf8))
+      #expect(try document.nodes(forXPath: "/testsuites/testsuite").count == 2, "\(id)")
+    }
+    let solved = try #require(batch.junit[HandIn.solved.rawValue])
+    #expect(solved.contains(#"failures="0" errors="0""#), "\(solved)")
   }
 
   @Test("the batch prints the CSV it writes, and exits 1 because not every hand-in passed")
@@ -51,6 +80,36 @@ struct InstructorCommandTests {
     let batch = try await BatchRun.shared()
     #expect(batch.printed == batch.csv)
     #expect(batch.code == 1)
+  }
+
+  @Test("--resume keeps the CSV's rows and grades only the students it lacks")
+  func resume() async throws {
+    let csv = try await onOwnThread {
+      let workbook = try FixtureWorkbook.course()
+      defer { workbook.release() }
+      let folder = FileManager.default.temporaryDirectory.appendingPathComponent("resume-\(UUID())")
+      defer { try? FileManager.default.removeItem(at: folder) }
+      for handIn in [HandIn.solved, .skeleton] {
+        try handIn.write(into: folder.appendingPathComponent("hand-ins/\(handIn.rawValue)"))
+      }
+      // A row the grader would never write, so that a regrade of its student would show.
+      let csvFile = folder.appendingPathComponent("grades.csv")
+      try """
+      id,total,01 points,02 points,01 status,02 status,seed,note
+      a-solved,3,1,2,failed,failed,42,graded before the interruption
+
+      """.write(to: csvFile, atomically: true, encoding: .utf8)
+      _ = try runCommand(
+        [
+          "--submissions", folder.appendingPathComponent("hand-ins").path, "--csv", csvFile.path, "--resume",
+          "--timeout", BatchRun.timeout,
+        ], in: workbook.root)
+      return try String(contentsOf: csvFile, encoding: .utf8)
+    }
+    let records = Gradebook.records(csv)
+    #expect(records.count == 3, "\(csv)")
+    #expect(records.dropFirst().first?.first == "a-solved" && records.dropFirst().first?[1] == "3", "\(csv)")
+    #expect(records.last.map { Array($0.prefix(6)) } == HandIn.skeleton.expectedCells, "\(csv)")
   }
 
   @Test("--submission with --gradescope writes Gradescope's results: a score and each test's fields")
@@ -166,32 +225,67 @@ enum HandIn: String, CaseIterable, Sendable, CustomTestStringConvertible {
   case linkOutside = "f-link-outside"
   /// Chapter 02 holds a FIFO named like a Swift file, which would hang the compiler that opened it.
   case fifo = "g-fifo"
+  /// Chapter 02 declares an `@main`: a second `main` in the test binary, which only the linker sees.
+  case linkError = "h-link-error"
+  /// The solved hand-in as a zip, its chapters in a folder of their own, as an LMS download gives it.
+  case zipped = "i-zipped"
+  /// A zip with an entry that climbs out of the folder it unpacks into: refused whole.
+  case zipEscape = "j-zip-escape"
 
   var testDescription: String { rawValue }
 
-  /// Its row of the CSV: chapter 01 passes in every hand-in, whatever chapter 02 does.
-  var expectedRow: String {
+  /// The first cells of its row of the CSV: id, total, points and status of each chapter.
+  /// Chapter 01 passes in every hand-in but the refused zip, whatever chapter 02 does.
+  var expectedCells: [String] {
     let chapter02 =
       switch self {
-      case .solved: "10,passed"
-      case .skeleton, .testsEdited: "5,failed"
-      case .doesNotCompile: "0,does not compile"
-      case .hangs: "0,timed out"
-      case .linkOutside, .fifo: "0,refused"
+      case .solved, .zipped: ("10", "passed")
+      case .skeleton, .testsEdited: ("5", "failed")
+      case .doesNotCompile, .linkError: ("0", "does not compile")
+      case .hangs: ("0", "timed out")
+      case .linkOutside, .fifo: ("0", "refused")
+      case .zipEscape: ("0", "refused")
       }
-    let total =
-      switch self {
-      case .solved: 20
-      case .skeleton, .testsEdited: 15
-      case .doesNotCompile, .hangs, .linkOutside, .fifo: 10
-      }
-    return "\(rawValue),10,passed,\(chapter02),\(total),20"
+    let chapter01 = self == .zipEscape ? ("0", "refused") : ("10", "passed")
+    let total = Int(chapter01.0)! + Int(chapter02.0)!
+    return [rawValue, String(total), chapter01.0, chapter02.0, chapter01.1, chapter02.1]
   }
 
-  /// Writes the hand-in into `folder`: the student's chapter folders, or a whole workbook.
+  /// What the note of its row says, if it has one.
+  var expectedNote: String? {
+    self == .zipEscape ? "../escaped.swift" : nil
+  }
+
+  /// Writes the hand-in into `folder`: the student's chapter folders, or a whole workbook; a
+  /// zip's goes into `folder.zip`.
   func write(into folder: URL) throws {
+    switch self {
+    case .zipped:
+      let staged = folder.appendingPathExtension("staged")
+      defer { try? FileManager.default.removeItem(at: staged) }
+      try HandIn.solved.write(into: staged.appendingPathComponent("my-work"))
+      try Self.zip(["my-work"], in: staged, to: folder.appendingPathExtension("zip"))
+      return
+    case .zipEscape:
+      let staged = folder.appendingPathExtension("staged")
+      defer { try? FileManager.default.removeItem(at: staged) }
+      try HandIn.solved.write(into: staged.appendingPathComponent("inner"))
+      try "let escaped = 1\n".write(
+        to: staged.appendingPathComponent("escaped.swift"), atomically: true, encoding: .utf8)
+      try Self.zip(
+        ["../escaped.swift", "01-Healthy"], in: staged.appendingPathComponent("inner"),
+        to: folder.appendingPathExtension("zip"))
+      return
+    default: break
+    }
     try Self.write(chapter: "01-Healthy", from: "Exercises", into: folder)
     switch self {
+    case .zipped, .zipEscape: break
+    case .linkError:
+      try Self.write(chapter: "02-Failing", from: "Solutions", into: folder)
+      let file = folder.appendingPathComponent("02-Failing/EntryPoint.swift")
+      try "@main struct StrayEntryPoint {\n  static func main() {}\n}\n".write(
+        to: file, atomically: true, encoding: .utf8)
     case .solved:
       try Self.write(chapter: "02-Failing", from: "Solutions", into: folder)
     case .skeleton:
@@ -225,6 +319,15 @@ enum HandIn: String, CaseIterable, Sendable, CustomTestStringConvertible {
         .replacingOccurrences(of: #""title""#, with: #""points": 100, "title""#)
         .write(to: metadata, atomically: true, encoding: .utf8)
     }
+  }
+
+  /// Zips `entries` of `folder` into `zip`, as the names are written.
+  static func zip(_ entries: [String], in folder: URL, to zip: URL) throws {
+    let outcome = try Subprocess(
+      executable: "sh",
+      arguments: ["-c", #"cd "$1" && shift && zip -qr "$@""#, "sh", folder.path, zip.path] + entries
+    ).run()
+    #expect(outcome.termination == .exited(0), "\(outcome.output)")
   }
 
   /// Copies a chapter of the fixtures' `Exercises` or `Solutions` into `folder`, its code
@@ -265,7 +368,8 @@ enum HandIn: String, CaseIterable, Sendable, CustomTestStringConvertible {
     """
 }
 
-/// One batch of the five hand-ins, graded by `--submissions DIR --csv FILE`: what every batch test reads.
+/// One batch of the hand-ins, graded by `--submissions DIR --csv FILE --gradescope DIR --junit DIR`:
+/// what every batch test reads.
 private struct BatchRun: Sendable {
   /// `--timeout`: the hand-in that hangs costs this much; every other suite ends long before it.
   static let timeout = String(Int(Liveness.deadline.timeInterval))
@@ -273,8 +377,11 @@ private struct BatchRun: Sendable {
   let code: Int32
   let printed: String
   let csv: String
+  /// Each student's Gradescope results and JUnit XML, by id.
+  let gradescope: [String: String]
+  let junit: [String: String]
 
-  // The batch builds five times and waits out a hang, on a thread of its own.
+  // The batch builds each hand-in and waits out a hang, on a thread of its own.
   private static let once = Task { try await onOwnThread { try BatchRun() } }
 
   /// The one batch every test reads; the first test to ask starts it.
@@ -282,21 +389,43 @@ private struct BatchRun: Sendable {
     try await once.value
   }
 
+  /// The cells of `handIn`'s row.
+  func row(of handIn: HandIn) -> [String]? {
+    Gradebook.records(csv).first { $0.first == handIn.rawValue }
+  }
+
   private init() throws {
     let workbook = try FixtureWorkbook.course()
     defer { workbook.release() }
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hand-ins-\(UUID())")
-    let csvFile = FileManager.default.temporaryDirectory.appendingPathComponent("grades-\(UUID()).csv")
+    let exports = FileManager.default.temporaryDirectory.appendingPathComponent("exports-\(UUID())")
     defer {
       try? FileManager.default.removeItem(at: folder)
-      try? FileManager.default.removeItem(at: csvFile)
+      try? FileManager.default.removeItem(at: exports)
     }
     for handIn in HandIn.allCases {
       try handIn.write(into: folder.appendingPathComponent(handIn.rawValue))
     }
+    let csvFile = exports.appendingPathComponent("grades.csv")
     (code, printed) = try runCommand(
-      ["--submissions", folder.path, "--csv", csvFile.path, "--timeout", Self.timeout], in: workbook.root)
+      [
+        "--submissions", folder.path, "--csv", csvFile.path, "--timeout", Self.timeout,
+        "--gradescope", exports.appendingPathComponent("gradescope").path,
+        "--junit", exports.appendingPathComponent("junit").path,
+      ], in: workbook.root)
     csv = try String(contentsOf: csvFile, encoding: .utf8)
+    func files(in name: String, ending suffix: String) throws -> [String: String] {
+      let folder = exports.appendingPathComponent(name)
+      var files: [String: String] = [:]
+      for file in try FileManager.default.contentsOfDirectory(atPath: folder.path)
+      where file.hasSuffix(suffix) {
+        files[String(file.dropLast(suffix.count))] = try String(
+          contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
+      }
+      return files
+    }
+    gradescope = try files(in: "gradescope", ending: ".json")
+    junit = try files(in: "junit", ending: ".xml")
   }
 }
 
