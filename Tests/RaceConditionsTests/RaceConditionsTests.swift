@@ -319,29 +319,6 @@ private final class CrowdingPause: @unchecked Sendable {
   }
 }
 
-/// A pause that holds a change halfway done until the test lets it go, so the test can read meanwhile.
-private final class HalfwayPause: Sendable {
-  private let entered = DispatchSemaphore(value: 0)
-  private let gate = DispatchSemaphore(value: 0)
-
-  var pause: Pause {
-    Pause { [self] in
-      entered.signal()
-      // The test always lets it go; the limit only keeps a lost thread from living forever.
-      _ = gate.wait(timeout: .now() + Liveness.deadline.seconds)
-    }
-  }
-
-  /// Waits until a change is inside the pause; `false` if none came by the deadline.
-  func waitUntilInside() -> Bool {
-    entered.wait(timeout: .now() + Liveness.deadline.seconds) == .success
-  }
-
-  /// Lets the change inside the pause finish.
-  func letGo() {
-    gate.signal()
-  }
-}
 
 /// One planned transfer between accounts named by their index.
 private struct Transfer: Sendable {
