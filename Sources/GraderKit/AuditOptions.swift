@@ -28,7 +28,8 @@ public struct AuditOptions: CommandOptions {
 
   func validate() throws {
     if auditsMutants && sources == .solutions {
-      throw GraderError.usage("--mutants audits the wrong answers in Tests/Mutants, not --solutions: give one.")
+      throw GraderError.usage(
+        "--mutants audits the wrong answers in Tests/Mutants, not --solutions: give one.")
     }
   }
 }

@@ -166,7 +166,9 @@ public struct Check {
             : !strays.isEmpty
               ? "\(strays.joined(separator: ", ")) match no file of \(relative(solution))"
               : unexplained.isEmpty
-                ? nil : "\(unexplained.joined(separator: ", ")) must begin with \"// Mutant: \" and the rule it breaks")
+                ? nil
+                : "\(unexplained.joined(separator: ", ")) must begin with \"// Mutant: \" and the rule it breaks"
+        )
       }
       let traps = exerciseFiles.filter { $0.value.contains("fatalError(") }.keys.sorted()
       item(

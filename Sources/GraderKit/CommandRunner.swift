@@ -139,7 +139,8 @@ public struct CommandRunner {
     mutants.configure = Self.configure(options.tuning)
     let chosen = mutants.all().filter { chapters.contains($0.chapter) }
     guard !chosen.isEmpty else {
-      throw GraderError.usage("Tests/Mutants holds no mutant of \(chapters.map(\.folder).joined(separator: ", ")).")
+      throw GraderError.usage(
+        "Tests/Mutants holds no mutant of \(chapters.map(\.folder).joined(separator: ", ")).")
     }
     let audited = try mutants.audit(chosen, runs: options.runs, hogsCPUs: options.hogsCPUs) {
       FileHandle.standardError.write(Data(($0 + "\n").utf8))
@@ -158,7 +159,8 @@ public struct CommandRunner {
           + "\(outcomes.count) runs (\(statuses)); failing: \(failing.prefix(3).joined(separator: " | "))")
     }
     lines.append(
-      escaped == 0 ? "Every mutant failed every run." : "\(escaped) mutants passed some run: a lucky wrong answer.")
+      escaped == 0
+        ? "Every mutant failed every run." : "\(escaped) mutants passed some run: a lucky wrong answer.")
     print(lines.joined(separator: "\n") + "\n")
     return escaped == 0 ? 0 : 1
   }

@@ -221,7 +221,9 @@ struct CapstoneTests {
     }
   }
 
-  @Test("eager producers and consumers move thousands of elements through a queue of capacity 1: no wake-up is lost")
+  @Test(
+    "eager producers and consumers move thousands of elements through a queue of capacity 1: no wake-up is lost"
+  )
   func noWakeUpIsLost() async {
     var random = WorkbookRandom()
     let producerCount = random.int(in: 2...3)

@@ -106,12 +106,14 @@ struct ProcessPoolTests {
       isGone(child.processID), "child \(child.processID) was left running, or unreaped, after cancellation")
   }
 
-  @Test("run(_:) and map(_:) in a task cancelled before they start throw CancellationError and launch no child")
+  @Test(
+    "run(_:) and map(_:) in a task cancelled before they start throw CancellationError and launch no child")
   func cancelledBeforeStartLaunchesNothing() async throws {
     var random = WorkbookRandom()
     let launches = try LaunchLog()
     defer { launches.remove() }
-    let worker = try Worker(executable: URL(fileURLWithPath: "/bin/sh"), arguments: launches.arguments(sumWorker()))
+    let worker = try Worker(
+      executable: URL(fileURLWithPath: "/bin/sh"), arguments: launches.arguments(sumWorker()))
     let pool = ProcessPool(worker: worker, processes: random.int(in: 2...3))
     let inputs = (0..<random.int(in: 2...5)).map { _ in random.int(in: 0...100_000) }
 
@@ -135,7 +137,9 @@ struct ProcessPoolTests {
     )
     let mapped = try #require(mapping, "map(_:) in a cancelled task never returned")
     #expect(throws: CancellationError.self, "map(_:) in a cancelled task") { try mapped.get() }
-    #expect(launches.count == runLaunches, "map(_:) in a cancelled task launched \(launches.count - runLaunches) children")
+    #expect(
+      launches.count == runLaunches,
+      "map(_:) in a cancelled task launched \(launches.count - runLaunches) children")
   }
 
   // MARK: The pool
@@ -285,7 +289,7 @@ private final class LaunchLog: Sendable {
 
   /// The arguments for `/bin/sh` that log the launch, then run `worker` with the input that follows.
   func arguments(_ worker: URL) -> [String] {
-    ["-c", "echo launched >> \"$LAUNCH_LOG\"; exec \"$0\" \"$@\"".replacingOccurrences(of: "$LAUNCH_LOG", with: path), worker.path]
+    ["-c", "echo launched >> '\(path)'; exec \"$0\" \"$@\"", worker.path]
   }
 
   /// How many children have been launched.

@@ -110,7 +110,9 @@ struct RaceConditionsTests {
         } catch {}
       }
 
-      try #require(finished, "round \(round): the withdrawals did not finish: does withdraw wait for a lock it never gets?")
+      try #require(
+        finished,
+        "round \(round): the withdrawals did not finish: does withdraw wait for a lock it never gets?")
       let succeeded = successes.load(ordering: .sequentiallyConsistent)
       let balance = account.balance
       try #require(
@@ -157,7 +159,8 @@ struct RaceConditionsTests {
     let transferring = BackgroundCall { try first.transfer(moved, to: third) }
     _ = transferring.watchWhileWaiting()
     halfway.letGo()
-    let audited = try #require(auditing.result(), "totalBalance never returned after the deposit finished").get()
+    let audited = try #require(auditing.result(), "totalBalance never returned after the deposit finished")
+      .get()
     #expect(depositingAgain.result() != nil, "deposit(_:) never returned")
     #expect(transferring.result() != nil, "transfer(_:to:) never returned after the audit")
     #expect(
@@ -318,7 +321,6 @@ private final class CrowdingPause: @unchecked Sendable {
     }
   }
 }
-
 
 /// One planned transfer between accounts named by their index.
 private struct Transfer: Sendable {

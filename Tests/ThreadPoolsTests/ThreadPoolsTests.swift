@@ -92,7 +92,9 @@ struct ThreadPoolsTests {
       completing.result() != nil,
       "complete(with:) never returned while its callback called result() on the same future: does it run the callbacks while it still holds the lock?"
     )
-    let late = BackgroundCall { future.whenDone { seen.withLock { $0.append((try? future.result()) ?? -1) } } }
+    let late = BackgroundCall {
+      future.whenDone { seen.withLock { $0.append((try? future.result()) ?? -1) } }
+    }
     try #require(
       late.result() != nil,
       "whenDone on a done future never returned while its callback called result(): does it run the callback while it still holds the lock?"
