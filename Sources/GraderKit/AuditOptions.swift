@@ -11,6 +11,8 @@ public struct AuditOptions: CommandOptions {
   public var runs = Self.defaultRuns
   /// Keep every core busy while the suites run (`--hog`).
   public var hogsCPUs = false
+  /// Audit the mutants of `Tests/Mutants` rather than a source set (`--mutants`).
+  public var auditsMutants = false
   public var tuning = Tuning()
 
   public init() {}
@@ -20,6 +22,14 @@ public struct AuditOptions: CommandOptions {
     if arguments.isGiven(.solutions) { sources = .solutions }
     runs = try arguments.count(of: .repeatCount) ?? Self.defaultRuns
     hogsCPUs = arguments.isGiven(.hog)
+    auditsMutants = arguments.isGiven(.mutants)
     tuning = try Tuning(arguments)
+  }
+
+  func validate() throws {
+    if auditsMutants && sources == .solutions {
+      throw GraderError.usage(
+        "--mutants audits the wrong answers in Tests/Mutants, not --solutions: give one.")
+    }
   }
 }

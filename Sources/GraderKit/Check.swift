@@ -44,7 +44,30 @@ public struct Check {
     for chapter in try exercises.grade().chapters {
       items += testItems(chapter, sources: .exercises)
     }
+    var mutants = Mutants(workbook: workbook)
+    let (configure, seed) = (self.configure, solutions.seed)
+    mutants.configure = { grader in
+      configure(&grader)
+      grader.seed = seed
+    }
+    for outcome in try mutants.run(mutants.all()) {
+      items.append(Self.item(outcome))
+    }
     return items
+  }
+
+  /// A mutant must fail its chapter: a test fails, or the suite crashes, and it compiles.
+  static func item(_ outcome: Mutants.Outcome) -> Item {
+    let result = outcome.result
+    let problem: String? =
+      switch result.status {
+      case .passed: "every test passes this wrong answer: no test enforces the rule it breaks"
+      case .timedOut:
+        "it hangs the suite until the chapter's deadline: a test must catch it with a deadline of its own"
+      case .doesNotCompile: "it does not compile, so it proves nothing: \(result.message ?? "")"
+      default: outcome.isCaught ? nil : "status \(result.status.rawValue): \(result.message ?? "")"
+      }
+    return Item(name: "mutant \(outcome.mutant.label) fails its chapter", problem: problem)
   }
 
   /// Solutions must pass each test; skeletons must fail each test, and end as plain failures.
@@ -130,6 +153,25 @@ public struct Check {
         unmatched.isEmpty ? nil : "only on one side: \(unmatched.joined(separator: ", "))")
       let todo = exerciseFiles.values.contains { $0.contains("// TODO:") }
       item("has a // TODO: for the student", todo ? nil : "no exercise file has a // TODO: marker")
+      let mutantsFolder = workbook.root.appendingPathComponent("Tests/Mutants/\(chapter.folder)")
+      for mutant in ((try? files.contentsOfDirectory(atPath: mutantsFolder.path)) ?? []).sorted()
+      where !mutant.hasPrefix(".") {
+        let replaced = swiftFiles(in: mutantsFolder.appendingPathComponent(mutant))
+        let strays = replaced.keys.filter { solutionFiles[$0] == nil }.sorted()
+        let unexplained = replaced.filter {
+          !$0.value.hasPrefix("// Mutant: ") && !$0.value.hasPrefix(Mutants.raceMarker)
+        }.keys.sorted()
+        item(
+          "mutant \(mutant) replaces solution files and says what it breaks",
+          replaced.isEmpty
+            ? "Tests/Mutants/\(chapter.folder)/\(mutant) holds no .swift file"
+            : !strays.isEmpty
+              ? "\(strays.joined(separator: ", ")) match no file of \(relative(solution))"
+              : unexplained.isEmpty
+                ? nil
+                : "\(unexplained.joined(separator: ", ")) must begin with \"// Mutant: \" and the rule it breaks"
+        )
+      }
       let traps = exerciseFiles.filter { $0.value.contains("fatalError(") }.keys.sorted()
       item(
         "never calls fatalError in an exercise",

@@ -192,6 +192,7 @@ public struct CommandRunner {
 
   private func audit(_ options: AuditOptions) throws -> Int32 {
     let chapters = try options.chapter.map { [try workbook.chapter(named: $0)] } ?? workbook.chapters
+    if options.auditsMutants { return try auditMutants(of: chapters, options) }
     let runs = options.runs
     let flakes = try FlakeAudit(
       grader: grader(options.sources, options.tuning), runs: runs, hogsCPUs: options.hogsCPUs
@@ -206,6 +207,38 @@ public struct CommandRunner {
     lines.append(flakes.isEmpty ? "No test ever failed." : "\(flakes.count) tests failed in some run.")
     print(lines.joined(separator: "\n") + "\n")
     return flakes.isEmpty ? 0 : 1
+  }
+
+  /// Each mutant of `chapters` `--repeat` times: a mutant must fail its chapter in every run.
+  private func auditMutants(of chapters: [Chapter], _ options: AuditOptions) throws -> Int32 {
+    var mutants = Mutants(workbook: workbook)
+    mutants.configure = Self.configure(options.tuning)
+    let chosen = mutants.all().filter { chapters.contains($0.chapter) }
+    guard !chosen.isEmpty else {
+      throw GraderError.usage(
+        "Tests/Mutants holds no mutant of \(chapters.map(\.folder).joined(separator: ", ")).")
+    }
+    let audited = try mutants.audit(chosen, runs: options.runs, hogsCPUs: options.hogsCPUs) {
+      FileHandle.standardError.write(Data(($0 + "\n").utf8))
+    }
+    let load = options.hogsCPUs ? ", every core kept busy" : ""
+    var lines = ["Mutant audit: \(chosen.count) mutants × \(options.runs) runs\(load)."]
+    var escaped = 0
+    for (mutant, outcomes) in audited {
+      let caught = outcomes.filter(\.isCaught)
+      if caught.count < outcomes.count { escaped += 1 }
+      let statuses = Dictionary(grouping: outcomes.map(\.result.status.rawValue), by: { $0 })
+        .map { "\($0.value.count) \($0.key)" }.sorted().joined(separator: ", ")
+      let failing = Set(caught.flatMap { $0.result.tests.filter { !$0.passed }.map(\.name) }).sorted()
+      lines.append(
+        "\(caught.count == outcomes.count ? "✔" : "✘") \(mutant.label): caught in \(caught.count) of "
+          + "\(outcomes.count) runs (\(statuses)); failing: \(failing.prefix(3).joined(separator: " | "))")
+    }
+    lines.append(
+      escaped == 0
+        ? "Every mutant failed every run." : "\(escaped) mutants passed some run: a lucky wrong answer.")
+    print(lines.joined(separator: "\n") + "\n")
+    return escaped == 0 ? 0 : 1
   }
 
   private func check(_ tuning: Tuning) throws -> Int32 {

@@ -16,8 +16,8 @@ public struct Option: Hashable, Sendable {
 
   /// Every option, in the order `--help` lists them.
   public static let all: [Option] = [
-    solutions, format, timeout, jobs, seed, races, repeatCount, hog, submission, submissions, csv,
-    resume, gradescope, junit, classroom, yes, help,
+    solutions, format, timeout, jobs, seed, races, repeatCount, hog, mutants, submission, submissions,
+    csv, resume, gradescope, junit, classroom, yes, help,
   ]
 
   /// The option spelled `spelling` (long or short), if there is one.
@@ -61,6 +61,10 @@ public struct Option: Hashable, Sendable {
     commands: [.audit])
   static let hog = Option(
     name: "--hog", help: "Keep every core busy with a spinning process while the audit runs.",
+    commands: [.audit])
+  static let mutants = Option(
+    name: "--mutants",
+    help: "Audit the wrong answers in Tests/Mutants instead: each must fail its chapter in every run.",
     commands: [.audit])
   static let submission = Option(
     name: "--submission", valueName: "DIR",

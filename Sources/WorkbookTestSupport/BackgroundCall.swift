@@ -15,10 +15,15 @@ import Foundation
 public final class BackgroundCall<Value: Sendable>: @unchecked Sendable {
   private let condition = NSCondition()
   private var outcome: Result<Value, any Error>?
+  private var threadActivity: ThreadActivity?
 
   /// Starts `body` on a new thread and returns at once.
   public init(_ body: @escaping @Sendable () throws -> Value) {
     let thread = Thread { [self] in
+      condition.lock()
+      threadActivity = ThreadActivity.current()
+      condition.broadcast()
+      condition.unlock()
       let result = Result { try body() }
       condition.lock()
       outcome = result
@@ -45,6 +50,25 @@ public final class BackgroundCall<Value: Sendable>: @unchecked Sendable {
       if !condition.wait(until: limit) { break }
     }
     return outcome
+  }
+
+  /// How the call's thread spends its time while it should wait: blocked, spinning or polling.
+  ///
+  /// For a call that must block until the test lets it go (a `join()` on a gated body, a `next()`
+  /// with nothing done): `.blocked` proves it sleeps without a clock deciding anything; see
+  /// `ThreadActivity.watchWhileWaiting`.
+  ///
+  ///     let joining = BackgroundCall { thread.join() }
+  ///     #expect(joining.watchWhileWaiting() == .blocked)
+  public func watchWhileWaiting(deadline: Duration = Liveness.deadline) -> WaitingBehaviour {
+    condition.lock()
+    while threadActivity == nil {
+      condition.wait()
+    }
+    let activity = threadActivity
+    condition.unlock()
+    guard let activity else { return .undecided }
+    return activity.watchWhileWaiting(deadline: deadline) { isFinished }
   }
 
   /// Whether the call returns within `grace`: for proving that a call which must block does block.

@@ -55,3 +55,42 @@ public final class PauseProbe: Sendable {
   /// How many times the pause has run.
   public var entries: Int { entryCount.load(ordering: .sequentiallyConsistent) }
 }
+
+/// A pause that holds a change halfway done until the test lets it go, so the test can read meanwhile.
+///
+/// A reader of state that a lock guards must wait while a change is inside its pause; one that
+/// reads without the lock returns at once, with the value from before the change.
+///
+///     let halfway = HalfwayPause()
+///     let counter = Counter(pause: halfway.pause)
+///     let adding = BackgroundCall { counter.increment() }
+///     halfway.waitUntilInside()
+///     let reading = BackgroundCall { counter.value }
+///     #expect(reading.watchWhileWaiting() == .blocked)
+///     halfway.letGo()
+public final class HalfwayPause: Sendable {
+  private let entered = DispatchSemaphore(value: 0)
+  private let gate = DispatchSemaphore(value: 0)
+
+  /// A pause that holds every change inside it until `letGo()`.
+  public init() {}
+
+  /// The pause to give the code under test.
+  public var pause: Pause {
+    Pause { [self] in
+      entered.signal()
+      // The test always lets it go; the limit only keeps a lost thread from living forever.
+      _ = gate.wait(timeout: .now() + Liveness.deadline.timeInterval)
+    }
+  }
+
+  /// Waits until a change is inside the pause; `false` if none came by the deadline.
+  public func waitUntilInside() -> Bool {
+    entered.wait(timeout: .now() + Liveness.deadline.timeInterval) == .success
+  }
+
+  /// Lets the change inside the pause finish.
+  public func letGo() {
+    gate.signal()
+  }
+}

@@ -220,6 +220,85 @@ struct CapstoneTests {
     }
   }
 
+  @Test(
+    "eager producers and consumers move thousands of elements through a queue of capacity 1: no wake-up is lost"
+  )
+  func noWakeUpIsLost() async {
+    var random = WorkbookRandom()
+    let producerCount = random.int(in: 2...3)
+    let consumerCount = random.int(in: 2...3)
+    let perProducer = random.int(in: 1_000...2_000)
+    let queue = BoundedQueue<Item>(capacity: 1)
+    let closing = Flag()
+    let taken = Tally()
+    let nilWhileOpen = Tally()
+    let received = Guarded([Item]())
+
+    // A backstop only: the test closes the queue once it has seen how the threads ended or stalled.
+    let backstop = Liveness.deadline * 6
+    let producing = BackgroundCall {
+      runOnTestThreadsTogether(producerCount, deadline: backstop) { producer in
+        for sequence in 0..<perProducer {
+          do { try queue.put(Item(producer: producer, sequence: sequence)) } catch { return }
+        }
+      }
+    }
+    let consuming = BackgroundCall {
+      runOnTestThreadsTogether(consumerCount, deadline: backstop) { _ in
+        while true {
+          guard let item = queue.take() else {
+            if !closing.isSet { nilWhileOpen.add() }
+            return
+          }
+          taken.add()
+          received.withLock { $0.append(item) }
+        }
+      }
+    }
+
+    // Progress, not a clock, decides: the elements keep moving until the producers are done, or
+    // none moves for a whole deadline, which only a lost wake-up explains.
+    let clock = ContinuousClock()
+    var seen = -1
+    var lastMove = clock.now
+    while !producing.isFinished && !consuming.isFinished && clock.now - lastMove < Liveness.deadline {
+      if taken.value != seen {
+        seen = taken.value
+        lastMove = clock.now
+      }
+      try? await Task.sleep(for: .milliseconds(20))
+    }
+    let stalled = !producing.isFinished && !consuming.isFinished
+    let (held, producersWaiting, consumersWaiting) = (
+      queue.count, queue.blockedProducers, queue.blockedConsumers
+    )
+    closing.set()
+    queue.close()
+    #expect(await consuming.outcome() != nil, "the consumers never finished after close()")
+    #expect(await producing.outcome() != nil, "the producers never finished after close()")
+
+    let early = nilWhileOpen.value
+    #expect(
+      early == 0,
+      "take() returned nil \(early) times while the queue was open: after every wake-up, check again in a `while` loop"
+    )
+    #expect(
+      !stalled || early > 0,
+      "a lost wake-up: no element moved for \(Int(Liveness.deadline.timeInterval)) s, with \(held) in the queue, \(producersWaiting) producers waiting in put and \(consumersWaiting) consumers waiting in take. Producers and consumers wait on one condition, so signal() may wake the wrong one: broadcast()"
+    )
+    #expect(
+      queue.peakCount <= 1,
+      "a queue of capacity 1 held \(queue.peakCount) elements: after every wake-up, put must check again in a `while` loop"
+    )
+    if !stalled && early == 0 {
+      let all = received.withLock { $0 }
+      let expected = (0..<producerCount).flatMap { producer in
+        (0..<perProducer).map { Item(producer: producer, sequence: $0) }
+      }
+      #expect(all.sorted() == expected, "every element put arrives exactly once")
+    }
+  }
+
   // MARK: The fetch pool
 
   @Test(

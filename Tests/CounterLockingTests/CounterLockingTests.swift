@@ -84,6 +84,27 @@ struct CounterLockingTests {
       "\(threads * increments) increments paused \(probe.entries) times: keep one pause per increment")
   }
 
+  @Test("value waits for an increment that is halfway done, then reads its result")
+  func valueWaitsForAnIncrement() throws {
+    var random = WorkbookRandom()
+    let start = random.int(in: 0...1_000)
+    let amount = random.int(in: 1...100)
+    let halfway = HalfwayPause()
+    let counter = Counter(start, pause: halfway.pause)
+
+    let adding = BackgroundCall { counter.increment(by: amount) }
+    try #require(halfway.waitUntilInside(), "increment(by:) never paused between its read and its write")
+    let reading = BackgroundCall { counter.value }
+    let waits = reading.watchWhileWaiting()
+    halfway.letGo()
+    let read = try #require(reading.result(), "value never returned after the increment finished").get()
+    #expect(adding.result() != nil, "increment(by:) never returned")
+    #expect(
+      waits == .blocked && read == start + amount,
+      "value read \(read) while an increment of \(amount) to \(start) was halfway done, and \(waits): read it under the lock"
+    )
+  }
+
   @Test("a reader running beside the writers never sees the count go down")
   func readersSeeTheCountOnlyRise() throws {
     var random = WorkbookRandom()

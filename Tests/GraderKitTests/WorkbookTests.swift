@@ -95,6 +95,41 @@ struct LayoutCheckTests {
     #expect(names.contains("01-Threads · Work.swift declares the same public API in both"))
   }
 
+  @Test("a mutant must replace solution files and say, on its first line, what rule it breaks")
+  func mutantLayout() throws {
+    let workbook = try TemporaryWorkbook(chapters: ["01-Threads"])
+    try workbook.writeCompleteChapter("01-Threads")
+    try workbook.write(
+      "// Mutant: works twice.\npublic func work() throws {}\n",
+      to: "Tests/Mutants/01-Threads/good/Work.swift")
+    try workbook.write("public func work() throws {}\n", to: "Tests/Mutants/01-Threads/silent/Work.swift")
+    try workbook.write("// Mutant: extra.\n", to: "Tests/Mutants/01-Threads/stray/Extra.swift")
+    let items = Check(workbook: try Workbook(root: workbook.root)).layoutItems()
+    let failing = Set(items.filter { !$0.isPassing }.map(\.name))
+    #expect(
+      items.contains { $0.name == "01-Threads · mutant good replaces solution files and says what it breaks" }
+    )
+    #expect(!failing.contains("01-Threads · mutant good replaces solution files and says what it breaks"))
+    #expect(failing.contains("01-Threads · mutant silent replaces solution files and says what it breaks"))
+    #expect(failing.contains("01-Threads · mutant stray replaces solution files and says what it breaks"))
+  }
+
+  @Test("mutants take turns in rounds of one a chapter, and those that need ThreadSanitizer come last")
+  func mutantRounds() throws {
+    let workbook = try TemporaryWorkbook(chapters: ["01-Threads", "02-Counter"])
+    for folder in ["01-Threads", "02-Counter"] { try workbook.writeCompleteChapter(folder) }
+    for (path, marker) in [
+      ("01-Threads/a", "// Mutant: "), ("01-Threads/b", "// Mutant: "),
+      ("01-Threads/c", "// Mutant (--races): "),
+      ("02-Counter/a", "// Mutant: "),
+    ] {
+      try workbook.write("\(marker)why.\n", to: "Tests/Mutants/\(path)/Work.swift")
+    }
+    let mutants = Mutants(workbook: try Workbook(root: workbook.root))
+    let rounds = mutants.rounds(of: mutants.all()).map { $0.map(\.label) }
+    #expect(rounds == [["01-Threads/a", "02-Counter/a"], ["01-Threads/b"], ["01-Threads/c"]])
+  }
+
   @Test("public declarations ignore bodies, default values and conformances, and join wrapped lines")
   func declarations() {
     let racy = """

@@ -111,6 +111,42 @@ struct ProcessPoolTests {
       isGone(child.processID), "child \(child.processID) was left running, or unreaped, after cancellation")
   }
 
+  @Test(
+    "run(_:) and map(_:) in a task cancelled before they start throw CancellationError and launch no child")
+  func cancelledBeforeStartLaunchesNothing() async throws {
+    var random = WorkbookRandom()
+    let launches = try LaunchLog()
+    defer { launches.remove() }
+    let worker = try Worker(
+      executable: URL(fileURLWithPath: "/bin/sh"), arguments: launches.arguments(sumWorker()))
+    let pool = ProcessPool(worker: worker, processes: random.int(in: 2...3))
+    let inputs = (0..<random.int(in: 2...5)).map { _ in random.int(in: 0...100_000) }
+
+    let running = await Liveness.result(
+      of: Task {
+        withUnsafeCurrentTask { $0?.cancel() }
+        return try await worker.run(inputs[0])
+      })
+    let runLaunches = launches.count
+    let mapping = await Liveness.result(
+      of: Task {
+        withUnsafeCurrentTask { $0?.cancel() }
+        return try await pool.map(inputs)
+      })
+
+    let ran = try #require(running, "run(_:) in a cancelled task never returned")
+    #expect(throws: CancellationError.self, "run(_:) in a cancelled task") { try ran.get() }
+    #expect(
+      runLaunches == 0,
+      "run(_:) launched a child for a task cancelled before it began: check for cancellation, under the lock, before the launch"
+    )
+    let mapped = try #require(mapping, "map(_:) in a cancelled task never returned")
+    #expect(throws: CancellationError.self, "map(_:) in a cancelled task") { try mapped.get() }
+    #expect(
+      launches.count == runLaunches,
+      "map(_:) in a cancelled task launched \(launches.count - runLaunches) children")
+  }
+
   // MARK: The pool
 
   @Test("map(_:) returns every exact sum, in the order of the inputs")
@@ -242,6 +278,33 @@ private func sumWorker() throws -> URL {
     "no sum-worker at \(url.path): build the package's products with the tests (swift build --build-tests)"
   )
   return url
+}
+
+/// A file that every child started through `arguments(_:)` writes a line to before it runs the worker.
+///
+/// A child's shell writes the line and then becomes the worker (`exec`), so a child launched and
+/// waited for has always written it: counting lines counts launches, without a clock.
+private final class LaunchLog: Sendable {
+  let path = FileManager.default.temporaryDirectory
+    .appendingPathComponent("launches-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
+
+  init() throws {
+    try #require(FileManager.default.createFile(atPath: path, contents: nil), "could not create \(path)")
+  }
+
+  /// The arguments for `/bin/sh` that log the launch, then run `worker` with the input that follows.
+  func arguments(_ worker: URL) -> [String] {
+    ["-c", "echo launched >> '\(path)'; exec \"$0\" \"$@\"", worker.path]
+  }
+
+  /// How many children have been launched.
+  var count: Int {
+    ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").count
+  }
+
+  func remove() {
+    try? FileManager.default.removeItem(atPath: path)
+  }
 }
 
 /// The sum of i * i for every i in 0..<n, by the closed form (n - 1) n (2n - 1) / 6.

@@ -87,6 +87,88 @@ struct RaceConditionsTests {
       "a refusal must report the balance it saw, \(remainder), and the amount, \(amount): \(wrong.prefix(3))")
   }
 
+  @Test("threads racing for the last affordable withdrawals never overdraw, round after round")
+  func lastWithdrawalsNeverOverdraw() throws {
+    var random = WorkbookRandom()
+    for round in 1...random.int(in: 10...14) {
+      let affordable = random.int(in: 1...2)
+      let threads = affordable + random.int(in: 2...4)
+      let amount = random.int(in: 5...50)
+      let remainder = random.int(in: 0...(amount - 1))
+      let start = affordable * amount + remainder
+      // A withdrawal that checks under one lock and subtracts under another lets a crowd of
+      // threads into its pause together; this pause holds each of them there until the crowd
+      // is complete, so every one of them has passed the check before any subtracts.
+      let crowding = CrowdingPause(crowd: affordable + 1)
+      let account = SafeBankAccount(balance: start, pause: crowding.pause)
+      let successes = Atomic(0)
+
+      let finished = runOnTestThreadsTogether(threads) { _ in
+        do throws(InsufficientFunds) {
+          try account.withdraw(amount)
+          successes.add(1, ordering: .sequentiallyConsistent)
+        } catch {}
+      }
+
+      try #require(
+        finished,
+        "round \(round): the withdrawals did not finish: does withdraw wait for a lock it never gets?")
+      let succeeded = successes.load(ordering: .sequentiallyConsistent)
+      let balance = account.balance
+      try #require(
+        succeeded == affordable && balance == remainder,
+        "round \(round): \(threads) threads withdrew \(amount) from \(start), which affords \(affordable): \(succeeded) succeeded and \(balance) is left. Are the check and the subtraction under one lock?"
+      )
+    }
+  }
+
+  @Test("balance and totalBalance wait for a change that is halfway done, then read its result")
+  func readsWaitForChanges() throws {
+    var random = WorkbookRandom()
+    let starts = [random.int(in: 0...1_000)]
+    let amount = random.int(in: 1...100)
+    let halfway = HalfwayPause()
+    let accounts = starts.map { SafeBankAccount(balance: $0, pause: halfway.pause) }
+
+    let depositing = BackgroundCall { accounts[0].deposit(amount) }
+    try #require(halfway.waitUntilInside(), "deposit(_:) never paused between its read and its write")
+    let reading = BackgroundCall { accounts[0].balance }
+    let readWaits = reading.watchWhileWaiting()
+    halfway.letGo()
+    let read = try #require(reading.result(), "balance never returned after the deposit finished").get()
+    #expect(depositing.result() != nil, "deposit(_:) never returned")
+    #expect(
+      readWaits == .blocked && read == starts[0] + amount,
+      "balance read \(read) while a deposit of \(amount) to \(starts[0]) was halfway done, and \(readWaits): read it under the account's lock"
+    )
+
+    // The audit: it waits for the deposit to `second`, while a transfer from `first` to `third`
+    // comes in. Holding every lock at once, it keeps `first` locked, so the transfer waits; one
+    // lock at a time, it has read `first` before the transfer and reads `third` after it.
+    let (first, second, third) = (
+      SafeBankAccount(balance: random.int(in: 100...500), pause: .none), accounts[0],
+      SafeBankAccount(balance: random.int(in: 0...500), pause: .none)
+    )
+    let moved = random.int(in: 1...100)
+    let before = [first, second, third].map(\.balance).reduce(0, +)
+    let secondDeposit = random.int(in: 1...100)
+    let depositingAgain = BackgroundCall { second.deposit(secondDeposit) }
+    try #require(halfway.waitUntilInside(), "deposit(_:) never paused between its read and its write")
+    let auditing = BackgroundCall { SafeBankAccount.totalBalance(of: [first, second, third]) }
+    let auditWaits = auditing.watchWhileWaiting()
+    let transferring = BackgroundCall { try first.transfer(moved, to: third) }
+    _ = transferring.watchWhileWaiting()
+    halfway.letGo()
+    let audited = try #require(auditing.result(), "totalBalance never returned after the deposit finished")
+      .get()
+    #expect(depositingAgain.result() != nil, "deposit(_:) never returned")
+    #expect(transferring.result() != nil, "transfer(_:to:) never returned after the audit")
+    #expect(
+      auditWaits == .blocked && audited == before + secondDeposit,
+      "totalBalance found \(audited), not \(before + secondDeposit), while a deposit was halfway done and a transfer came in, and \(auditWaits): hold every account's lock at once while you add up"
+    )
+  }
+
   @Test("random transfers among several accounts from many threads keep every balance exact")
   func transfersKeepEveryBalance() throws {
     var random = WorkbookRandom()
@@ -208,6 +290,37 @@ struct RaceConditionsTests {
 }
 
 // MARK: - Fixtures
+
+/// A pause that keeps each thread inside until `crowd` threads are inside at once, or a patience runs out.
+///
+/// Under one lock only one thread is ever inside, and each waits out the patience; without it the
+/// crowd gathers at once. How long the patience is decides nothing for correct code.
+// `@unchecked Sendable`: every stored var is read and written only while `condition` is locked.
+private final class CrowdingPause: @unchecked Sendable {
+  private let crowd: Int
+  private let condition = NSCondition()
+  private var inside = 0
+  private var isComplete = false
+
+  init(crowd: Int) {
+    self.crowd = crowd
+  }
+
+  var pause: Pause {
+    Pause { [self] in
+      condition.lock()
+      defer { condition.unlock() }
+      inside += 1
+      if inside >= crowd {
+        isComplete = true
+        condition.broadcast()
+      }
+      let limit = Date(timeIntervalSinceNow: 0.04)
+      while !isComplete && condition.wait(until: limit) {}
+      inside -= 1
+    }
+  }
+}
 
 /// One planned transfer between accounts named by their index.
 private struct Transfer: Sendable {

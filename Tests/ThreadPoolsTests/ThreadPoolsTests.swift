@@ -76,6 +76,33 @@ struct ThreadPoolsTests {
     #expect(last == before, "whenDone on a future that is already done must run the callback at once")
   }
 
+  @Test("a callback may call result() and whenDone on its own future: callbacks run after unlocking")
+  func callbacksMayUseTheirFuture() throws {
+    var random = WorkbookRandom()
+    let value = random.int(in: 1...1_000_000)
+    let future = Future<Int>()
+    let seen = Guarded([Int]())
+    future.whenDone {
+      seen.withLock { $0.append((try? future.result()) ?? -1) }
+      future.whenDone { seen.withLock { $0.append(0) } }
+    }
+
+    let completing = BackgroundCall { future.complete(with: .success(value)) }
+    try #require(
+      completing.result() != nil,
+      "complete(with:) never returned while its callback called result() on the same future: does it run the callbacks while it still holds the lock?"
+    )
+    let late = BackgroundCall {
+      future.whenDone { seen.withLock { $0.append((try? future.result()) ?? -1) } }
+    }
+    try #require(
+      late.result() != nil,
+      "whenDone on a done future never returned while its callback called result(): does it run the callback while it still holds the lock?"
+    )
+    let calls = seen.withLock { $0 }
+    #expect(calls == [value, 0, value], "each callback runs once and reads the value \(value)")
+  }
+
   // MARK: Completion order
 
   @Test("CompletionOrder yields the futures in the order they complete, then ends")
@@ -122,6 +149,22 @@ struct ThreadPoolsTests {
     try #require(ended, "the iteration never ended: next() must return nil after the last future").get()
     let all = yielded.withLock { $0 }
     #expect(all.count == count, "CompletionOrder yielded \(all.count) futures for \(count)")
+  }
+
+  @Test("next() sleeps while no future is done: it neither spins nor polls")
+  func completionOrderSleeps() throws {
+    var random = WorkbookRandom()
+    let count = random.int(in: 2...5)
+    let futures = (0..<count).map { _ in Future<Int>() }
+    let last = random.int(in: 0...(count - 1))
+    let iterating = BackgroundCall { CompletionOrder(futures).next().flatMap { try? $0.result() } }
+
+    let waiting = iterating.watchWhileWaiting()
+    try returning("complete(with:)") { futures[last].complete(with: .success(last)) }
+    let outcome = try #require(iterating.result(), "next() never returned after future \(last) completed")
+    for future in futures { future.complete(with: .success(-1)) }
+    #expect(waiting == .blocked, "while no future was done, next() \(waiting)")
+    #expect(try outcome.get() == last, "next() returned something other than the one future done")
   }
 
   // MARK: The pool

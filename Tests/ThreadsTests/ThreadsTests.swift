@@ -49,6 +49,57 @@ struct ThreadsTests {
     #expect(late.allReturn(), "join() after the body had finished did not return")
   }
 
+  @Test("join() sleeps until the body has finished: it neither spins nor polls")
+  func joinSleeps() throws {
+    let gate = DispatchSemaphore(value: 0)
+    let bodyFinished = Flag()
+    let thread = JoinableThread {
+      gate.wait()
+      bodyFinished.set()
+    }
+    thread.start()
+    let joining = BackgroundCall {
+      thread.join()
+      return bodyFinished.isSet
+    }
+
+    let waiting = joining.watchWhileWaiting()
+    gate.signal()
+    #expect(waiting == .blocked, "while the body was still running, join() \(waiting)")
+    let outcome = try #require(joining.result(), "join() never returned after the body finished")
+    #expect(try outcome.get(), "join() returned before the body had finished")
+  }
+
+  @Test("start() then join() at once, on one thread, waits for the body even before its thread has run")
+  func joinRightAfterStartWaits() throws {
+    var random = WorkbookRandom()
+    // Each round is a fresh race between the new thread's first instruction and the caller's
+    // `join()`: counting up inside the thread loses it in some rounds, however few.
+    for round in 1...random.int(in: 8...12) {
+      let gate = DispatchSemaphore(value: 0)
+      let bodyFinished = Flag()
+      let thread = JoinableThread {
+        gate.wait()
+        bodyFinished.set()
+      }
+      let caller = BackgroundCall {
+        thread.start()
+        thread.join()
+        return bodyFinished.isSet
+      }
+
+      let waiting = caller.watchWhileWaiting()
+      gate.signal()
+      let outcome = try #require(caller.result(), "join() never returned after the body finished")
+      let waited = try outcome.get()
+      try #require(
+        waiting != .returned && waited,
+        "round \(round): join() right after start() returned while the body was still blocked: does the count go up before the thread exists?"
+      )
+      try #require(waiting == .blocked, "round \(round): while the body was still running, join() \(waiting)")
+    }
+  }
+
   @Test("runWorkers(count:) runs every worker at the same time, each on a thread of its own")
   func workersOverlap() throws {
     var random = WorkbookRandom()

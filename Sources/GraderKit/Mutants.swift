@@ -1,0 +1,180 @@
+import Foundation
+
+/// Wrong answers a learner plausibly writes, kept to prove that the tests fail each of them.
+///
+/// A mutant is a folder `Tests/Mutants/NN-Module/<name>/` of Swift files that replace the
+/// solution's files of the same names; the first line of each file says which rule of the lesson
+/// it breaks: `// Mutant: …`, or `// Mutant (--races): …` for a data race that only
+/// ThreadSanitizer catches every run, which grades that mutant with `--races`. A mutant is graded like a student's submission (`SubmissionGrader`, in a scratch
+/// copy of its own, `.grader/mutants/workspace`), and must fail its chapter: a mutant that passes
+/// is a wrong answer the course would reward.
+///
+/// The chapters build into one test binary, so each chapter's mutants take turns in rounds: round
+/// `k` holds the `k`-th mutant of every chapter, beside the other chapters' solutions, and one
+/// build serves the whole round.
+public struct Mutants {
+  /// One wrong answer.
+  public struct Mutant: Sendable {
+    public var chapter: Chapter
+    /// The folder's name, such as `spin-join`.
+    public var name: String
+    /// The folder that holds the mutant's files.
+    public var folder: URL
+    /// Whether only ThreadSanitizer catches it every run, so it is graded with `--races`.
+    public var needsRaceDetector: Bool
+
+    /// `01-Threads/spin-join`.
+    public var label: String { "\(chapter.folder)/\(name)" }
+  }
+
+  /// How one mutant fared in a run of its chapter.
+  public struct Outcome: Sendable {
+    public var mutant: Mutant
+    public var result: ChapterResult
+
+    /// Whether the chapter's tests caught the mutant: some test failed, or the suite crashed.
+    ///
+    /// A mutant that does not compile proves nothing, and one that only hangs the suite until the
+    /// chapter's deadline shows a test that waits without a deadline of its own.
+    public var isCaught: Bool { [.failed, .crashed, .dataRace].contains(result.status) }
+  }
+
+  public let workbook: Workbook
+  public var configure: @Sendable (inout Grader) -> Void = { _ in }
+
+  public init(workbook: Workbook) {
+    self.workbook = workbook
+  }
+
+  /// The folder of mutants, `Tests/Mutants`.
+  public var folder: URL { workbook.root.appendingPathComponent("Tests/Mutants") }
+
+  /// Every mutant, by chapter and then by name.
+  public func all() -> [Mutant] {
+    let files = FileManager.default
+    return workbook.chapters.flatMap { chapter -> [Mutant] in
+      let chapterFolder = folder.appendingPathComponent(chapter.folder)
+      let names = ((try? files.contentsOfDirectory(atPath: chapterFolder.path)) ?? []).filter {
+        !$0.hasPrefix(".")
+      }
+      return names.sorted().map { name in
+        let mutantFolder = chapterFolder.appendingPathComponent(name)
+        let texts = ((try? files.contentsOfDirectory(atPath: mutantFolder.path)) ?? []).compactMap {
+          try? String(contentsOf: mutantFolder.appendingPathComponent($0), encoding: .utf8)
+        }
+        return Mutant(
+          chapter: chapter, name: name, folder: mutantFolder,
+          needsRaceDetector: texts.contains { $0.hasPrefix(Self.raceMarker) })
+      }
+    }
+  }
+
+  /// The first words of a mutant file that only ThreadSanitizer catches every run.
+  static let raceMarker = "// Mutant (--races): "
+
+  /// The mutants in rounds: at most one of each chapter in a round, so a round is one build; the
+  /// rounds that need ThreadSanitizer come last, in a build of their own.
+  func rounds(of mutants: [Mutant]) -> [[Mutant]] {
+    [false, true].flatMap { races in
+      var rounds: [[Mutant]] = []
+      for chapter in workbook.chapters {
+        let ofChapter = mutants.filter { $0.chapter == chapter && $0.needsRaceDetector == races }
+        for (index, mutant) in ofChapter.enumerated() {
+          if rounds.count <= index { rounds.append([]) }
+          rounds[index].append(mutant)
+        }
+      }
+      return rounds
+    }
+  }
+
+  /// Grades each mutant once; each outcome says whether the chapter's tests caught it.
+  public func run(_ mutants: [Mutant]) throws -> [Outcome] {
+    try rounds(of: mutants).flatMap { round in
+      let grade = try grader(for: round).grade(try stage(round), chapters: round.map(\.chapter))
+      return outcomes(of: round, in: grade)
+    }
+  }
+
+  /// Grades each mutant `runs` times on one build per round, optionally with every core busy.
+  ///
+  /// Returns, for each mutant, the outcome of every run: a mutant the tests catch only in some
+  /// runs is a wrong answer that a student passes by luck.
+  public func audit(_ mutants: [Mutant], runs: Int, hogsCPUs: Bool, log: @Sendable (String) -> Void) throws
+    -> [(mutant: Mutant, outcomes: [Outcome])]
+  {
+    var audited: [(mutant: Mutant, outcomes: [Outcome])] = []
+    for round in rounds(of: mutants) {
+      let submissions = grader(for: round)
+      _ = try submissions.grade(try stage(round), chapters: round.map(\.chapter))
+      // The scratch copy now holds this round and its build is current: run it again and again.
+      var copy = Grader(
+        workbook: Workbook(root: submissions.workspace, chapters: workbook.chapters), sources: .exercises)
+      submissions.configure(&copy)
+      copy.log = { _ in }
+      let build = try copy.build()
+      let hog = hogsCPUs ? try CPUHog(processes: ProcessInfo.processInfo.activeProcessorCount) : nil
+      defer { hog?.stop() }
+      var byMutant = round.map { (mutant: $0, outcomes: [Outcome]()) }
+      for run in 1...max(1, runs) {
+        let grade = copy.run(round.map(\.chapter), on: build, seed: copy.seed &+ UInt64(run))
+        for (index, outcome) in outcomes(of: round, in: grade).enumerated() {
+          byMutant[index].outcomes.append(outcome)
+        }
+        let caught = byMutant.filter { $0.outcomes.last?.isCaught == true }.count
+        log("Round of \(round.map(\.label).joined(separator: ", ")): run \(run) of \(runs), \(caught) caught")
+      }
+      audited += byMutant
+    }
+    return audited
+  }
+
+  private func grader(for round: [Mutant]) -> SubmissionGrader {
+    var grader = SubmissionGrader(workbook: workbook)
+    grader.workspace = workbook.root.appendingPathComponent(".grader/mutants/workspace")
+    let (configure, races) = (configure, round.contains(where: \.needsRaceDetector))
+    grader.configure = { grader in
+      configure(&grader)
+      if races { grader.detectsRaces = true }
+    }
+    return grader
+  }
+
+  private func outcomes(of round: [Mutant], in grade: Grade) -> [Outcome] {
+    round.map { mutant in
+      let result =
+        grade.chapters.first { $0.id == mutant.chapter.number }
+        ?? ChapterResult(
+          id: mutant.chapter.number, title: mutant.chapter.title, module: mutant.chapter.module,
+          status: .missing, passed: 0, total: 0, message: "the chapter was not graded", failures: [],
+          tests: [], output: nil, maxScore: mutant.chapter.points)
+      return Outcome(mutant: mutant, result: result)
+    }
+  }
+
+  /// A submission of every chapter's solution, with this round's mutants' files in place of theirs.
+  ///
+  /// Chapters without a mutant in the round keep their solution, so their code, and their build,
+  /// stay the same from round to round.
+  private func stage(_ round: [Mutant]) throws -> Submission {
+    let files = FileManager.default
+    let staged = workbook.root.appendingPathComponent(".grader/mutants/round")
+    try? files.removeItem(at: staged)
+    for chapter in workbook.chapters {
+      let solution = workbook.folder(of: chapter, in: .solutions)
+      guard files.fileExists(atPath: solution.path) else { continue }
+      let target = staged.appendingPathComponent(chapter.folder)
+      try GraderError.whenFailing("copying \(solution.path) to \(target.path)") {
+        try files.createDirectory(at: staged, withIntermediateDirectories: true)
+        try files.copyItem(at: solution, to: target)
+        guard let mutant = round.first(where: { $0.chapter == chapter }) else { return }
+        for name in try files.contentsOfDirectory(atPath: mutant.folder.path) where name.hasSuffix(".swift") {
+          let replaced = target.appendingPathComponent(name)
+          try? files.removeItem(at: replaced)
+          try files.copyItem(at: mutant.folder.appendingPathComponent(name), to: replaced)
+        }
+      }
+    }
+    return try Submission(folder: staged)
+  }
+}
