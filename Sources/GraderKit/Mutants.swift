@@ -90,8 +90,17 @@ public struct Mutants {
 
   /// Grades each mutant once; each outcome says whether the chapter's tests caught it.
   public func run(_ mutants: [Mutant]) throws -> [Outcome] {
-    try rounds(of: mutants).flatMap { round in
-      let grade = try grader(for: round).grade(try stage(round), chapters: round.map(\.chapter))
+    let rounds = rounds(of: mutants)
+    return try rounds.enumerated().flatMap { index, round in
+      var submissions = grader(for: round)
+      let configure = submissions.configure
+      // One line a round: the builds and suites of a round are the grader's business, not the reader's.
+      submissions.configure = { grader in
+        configure(&grader)
+        grader.log("Grading the mutants, round \(index + 1) of \(rounds.count): \(round.count == 1 ? "1 mutant" : "\(round.count) mutants")…")
+        grader.log = { _ in }
+      }
+      let grade = try submissions.grade(try stage(round), chapters: round.map(\.chapter))
       return outcomes(of: round, in: grade)
     }
   }
