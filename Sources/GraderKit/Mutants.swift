@@ -97,7 +97,8 @@ public struct Mutants {
       // One line a round: the builds and suites of a round are the grader's business, not the reader's.
       submissions.configure = { grader in
         configure(&grader)
-        grader.log("Grading the mutants, round \(index + 1) of \(rounds.count): \(round.count == 1 ? "1 mutant" : "\(round.count) mutants")…")
+        let count = round.count == 1 ? "1 mutant" : "\(round.count) mutants"
+        grader.log("Grading the mutants, round \(index + 1) of \(rounds.count): \(count)…")
         grader.log = { _ in }
       }
       let grade = try submissions.grade(try stage(round), chapters: round.map(\.chapter))
