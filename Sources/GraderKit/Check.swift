@@ -153,24 +153,25 @@ public struct Check {
         unmatched.isEmpty ? nil : "only on one side: \(unmatched.joined(separator: ", "))")
       let todo = exerciseFiles.values.contains { $0.contains("// TODO:") }
       item("has a // TODO: for the student", todo ? nil : "no exercise file has a // TODO: marker")
-      let mutantsFolder = workbook.root.appendingPathComponent("Tests/Mutants/\(chapter.folder)")
-      for mutant in ((try? files.contentsOfDirectory(atPath: mutantsFolder.path)) ?? []).sorted()
-      where !mutant.hasPrefix(".") {
-        let replaced = swiftFiles(in: mutantsFolder.appendingPathComponent(mutant))
-        let strays = replaced.keys.filter { solutionFiles[$0] == nil }.sorted()
-        let unexplained = replaced.filter {
-          !$0.value.hasPrefix("// Mutant: ") && !$0.value.hasPrefix(Mutants.raceMarker)
-        }.keys.sorted()
+      let mutantsFolder = Mutants(workbook: workbook).folder.appendingPathComponent(chapter.folder)
+      let notPatches = ((try? files.contentsOfDirectory(atPath: mutantsFolder.path)) ?? []).filter {
+        !$0.hasPrefix(".") && !$0.hasSuffix(".patch")
+      }
+      if !notPatches.isEmpty {
         item(
-          "mutant \(mutant) replaces solution files and says what it breaks",
-          replaced.isEmpty
-            ? "Tests/Mutants/\(chapter.folder)/\(mutant) holds no .swift file"
-            : !strays.isEmpty
-              ? "\(strays.joined(separator: ", ")) match no file of \(relative(solution))"
-              : unexplained.isEmpty
-                ? nil
-                : "\(unexplained.joined(separator: ", ")) must begin with \"// Mutant: \" and the rule it breaks"
-        )
+          "Tests/Mutants/\(chapter.folder) holds only patches",
+          "\(notPatches.sorted().joined(separator: ", ")): a mutant is a NAME.patch to the solution")
+      }
+      for mutant in Mutants(workbook: workbook).all() where mutant.chapter == chapter {
+        let text = (try? String(contentsOf: mutant.patch, encoding: .utf8)) ?? ""
+        let explained = text.hasPrefix("// Mutant: ") || text.hasPrefix(Mutants.raceMarker)
+        let problem: String?
+        do { problem = try Mutants.apply(mutant, to: solution, dryRun: true) } catch { problem = "\(error)" }
+        item(
+          "mutant \(mutant.name) applies to the solution and says what it breaks",
+          !explained
+            ? "\(relative(mutant.patch)) must begin with \"// Mutant: \" and the rule it breaks"
+            : problem.map { "\(relative(mutant.patch)) no longer applies to \(relative(solution)): \($0)" })
       }
       let traps = exerciseFiles.filter { $0.value.contains("fatalError(") }.keys.sorted()
       item(

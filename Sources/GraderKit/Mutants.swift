@@ -2,10 +2,13 @@ import Foundation
 
 /// Wrong answers a learner plausibly writes, kept to prove that the tests fail each of them.
 ///
-/// A mutant is a folder `Tests/Mutants/NN-Module/<name>/` of Swift files that replace the
-/// solution's files of the same names; the first line of each file says which rule of the lesson
-/// it breaks: `// Mutant: …`, or `// Mutant (--races): …` for a data race that only
-/// ThreadSanitizer catches every run, which grades that mutant with `--races`. A mutant is graded like a student's submission (`SubmissionGrader`, in a scratch
+/// A mutant is a patch `Tests/Mutants/NN-Module/<name>.patch` to the chapter's solution (a unified
+/// diff, paths `a/File.swift`, applied with `patch -p1` in the solution's folder), so it changes
+/// only the lines that make it wrong and never drifts from the solution it spoils: a patch that no
+/// longer applies fails `./grader check`. Its first line says which rule of the lesson it breaks:
+/// `// Mutant: …`, or `// Mutant (--races): …` for a data race that only ThreadSanitizer catches
+/// every run, which grades that mutant with `--races`. A mutant is graded like a student's
+/// submission (`SubmissionGrader`, in a scratch
 /// copy of its own, `.grader/mutants/workspace`), and must fail its chapter: a mutant that passes
 /// is a wrong answer the course would reward.
 ///
@@ -16,10 +19,10 @@ public struct Mutants {
   /// One wrong answer.
   public struct Mutant: Sendable {
     public var chapter: Chapter
-    /// The folder's name, such as `spin-join`.
+    /// The patch's name, such as `spin-join`.
     public var name: String
-    /// The folder that holds the mutant's files.
-    public var folder: URL
+    /// The patch, `Tests/Mutants/NN-Module/<name>.patch`.
+    public var patch: URL
     /// Whether only ThreadSanitizer catches it every run, so it is graded with `--races`.
     public var needsRaceDetector: Bool
 
@@ -51,22 +54,30 @@ public struct Mutants {
 
   /// Every mutant, by chapter and then by name.
   public func all() -> [Mutant] {
-    let files = FileManager.default
-    return workbook.chapters.flatMap { chapter -> [Mutant] in
+    workbook.chapters.flatMap { chapter -> [Mutant] in
       let chapterFolder = folder.appendingPathComponent(chapter.folder)
-      let names = ((try? files.contentsOfDirectory(atPath: chapterFolder.path)) ?? []).filter {
-        !$0.hasPrefix(".")
-      }
-      return names.sorted().map { name in
-        let mutantFolder = chapterFolder.appendingPathComponent(name)
-        let texts = ((try? files.contentsOfDirectory(atPath: mutantFolder.path)) ?? []).compactMap {
-          try? String(contentsOf: mutantFolder.appendingPathComponent($0), encoding: .utf8)
-        }
+      let names = (try? FileManager.default.contentsOfDirectory(atPath: chapterFolder.path)) ?? []
+      return names.filter { $0.hasSuffix(".patch") }.sorted().map { name in
+        let patch = chapterFolder.appendingPathComponent(name)
+        let text = (try? String(contentsOf: patch, encoding: .utf8)) ?? ""
         return Mutant(
-          chapter: chapter, name: name, folder: mutantFolder,
-          needsRaceDetector: texts.contains { $0.hasPrefix(Self.raceMarker) })
+          chapter: chapter, name: String(name.dropLast(".patch".count)), patch: patch,
+          needsRaceDetector: text.hasPrefix(Self.raceMarker))
       }
     }
+  }
+
+  /// Applies `mutant` to the solution files in `folder`; with `dryRun`, only tells whether it would.
+  /// Returns `patch`'s words when it does not apply.
+  static func apply(_ mutant: Mutant, to folder: URL, dryRun: Bool = false) throws -> String? {
+    let outcome = try Subprocess(
+      executable: "patch",
+      arguments: [
+        "-p1", "--forward", "--silent", "--no-backup-if-mismatch", "-d", folder.path, "-i", mutant.patch.path,
+      ]
+        + (dryRun ? ["--dry-run"] : [])
+    ).run()
+    return outcome.termination == .exited(0) ? nil : outcome.output
   }
 
   /// The first words of a mutant file that only ThreadSanitizer catches every run.
@@ -162,7 +173,7 @@ public struct Mutants {
     }
   }
 
-  /// A submission of every chapter's solution, with this round's mutants' files in place of theirs.
+  /// A submission of every chapter's solution, with this round's mutants applied to theirs.
   ///
   /// Chapters without a mutant in the round keep their solution, so their code, and their build,
   /// stay the same from round to round.
@@ -177,12 +188,11 @@ public struct Mutants {
       try GraderError.whenFailing("copying \(solution.path) to \(target.path)") {
         try files.createDirectory(at: staged, withIntermediateDirectories: true)
         try files.copyItem(at: solution, to: target)
-        guard let mutant = round.first(where: { $0.chapter == chapter }) else { return }
-        for name in try files.contentsOfDirectory(atPath: mutant.folder.path) where name.hasSuffix(".swift") {
-          let replaced = target.appendingPathComponent(name)
-          try? files.removeItem(at: replaced)
-          try files.copyItem(at: mutant.folder.appendingPathComponent(name), to: replaced)
-        }
+      }
+      if let mutant = round.first(where: { $0.chapter == chapter }),
+        let problem = try Self.apply(mutant, to: target)
+      {
+        throw GraderError.operationFailed("patch -p1 -i \(mutant.patch.path)", output: problem)
       }
     }
     return try Submission(folder: staged)

@@ -95,23 +95,39 @@ struct LayoutCheckTests {
     #expect(names.contains("01-Threads · Work.swift declares the same public API in both"))
   }
 
-  @Test("a mutant must replace solution files and say, on its first line, what rule it breaks")
+  @Test("a mutant is a patch that applies to the solution and says, on its first line, what rule it breaks")
   func mutantLayout() throws {
     let workbook = try TemporaryWorkbook(chapters: ["01-Threads"])
     try workbook.writeCompleteChapter("01-Threads")
+    let diff = """
+      --- a/Work.swift
+      +++ b/Work.swift
+      @@ -1,3 +1,3 @@
+       public func work() throws {
+      -  // Done.
+      +  // Done twice.
+       }
+
+      """
+    try workbook.write("// Mutant: works twice.\n" + diff, to: "Tests/Mutants/01-Threads/good.patch")
+    try workbook.write(diff, to: "Tests/Mutants/01-Threads/silent.patch")
     try workbook.write(
-      "// Mutant: works twice.\npublic func work() throws {}\n",
-      to: "Tests/Mutants/01-Threads/good/Work.swift")
-    try workbook.write("public func work() throws {}\n", to: "Tests/Mutants/01-Threads/silent/Work.swift")
+      "// Mutant: stale.\n" + diff.replacingOccurrences(of: "-  // Done.", with: "-  // Gone."),
+      to: "Tests/Mutants/01-Threads/stale.patch")
     try workbook.write("// Mutant: extra.\n", to: "Tests/Mutants/01-Threads/stray/Extra.swift")
     let items = Check(workbook: try Workbook(root: workbook.root)).layoutItems()
     let failing = Set(items.filter { !$0.isPassing }.map(\.name))
+    let item = { (name: String) in
+      "01-Threads · mutant \(name) applies to the solution and says what it breaks"
+    }
+    #expect(items.contains { $0.name == item("good") })
+    #expect(!failing.contains(item("good")), "\(items.filter { !$0.isPassing })")
+    #expect(failing.contains(item("silent")))
+    #expect(failing.contains(item("stale")))
+    #expect(failing.contains("01-Threads · Tests/Mutants/01-Threads holds only patches"))
+    let solution = workbook.root.appendingPathComponent("Solutions/01-Threads/Work.swift")
     #expect(
-      items.contains { $0.name == "01-Threads · mutant good replaces solution files and says what it breaks" }
-    )
-    #expect(!failing.contains("01-Threads · mutant good replaces solution files and says what it breaks"))
-    #expect(failing.contains("01-Threads · mutant silent replaces solution files and says what it breaks"))
-    #expect(failing.contains("01-Threads · mutant stray replaces solution files and says what it breaks"))
+      try String(contentsOf: solution, encoding: .utf8).contains("// Done.\n"), "a dry run changes nothing")
   }
 
   @Test("mutants take turns in rounds of one a chapter, and those that need ThreadSanitizer come last")
@@ -123,7 +139,7 @@ struct LayoutCheckTests {
       ("01-Threads/c", "// Mutant (--races): "),
       ("02-Counter/a", "// Mutant: "),
     ] {
-      try workbook.write("\(marker)why.\n", to: "Tests/Mutants/\(path)/Work.swift")
+      try workbook.write("\(marker)why.\n", to: "Tests/Mutants/\(path).patch")
     }
     let mutants = Mutants(workbook: try Workbook(root: workbook.root))
     let rounds = mutants.rounds(of: mutants.all()).map { $0.map(\.label) }
