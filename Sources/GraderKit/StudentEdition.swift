@@ -33,9 +33,12 @@ struct StudentEdition {
     "Solutions", ".git", ".grader", ".swiftpm", "Package.resolved", ".ci", ".github", "README.md",
     "CONTRIBUTING.md", "Gradescope", "Benchmarks",
   ]
-  /// Test folders that test the workbook's tools rather than a chapter; Package.swift builds them
-  /// only where they exist.
-  static let toolingTests: Set<String> = ["GraderKitTests", "GraderFixtures", "FixtureServerTests"]
+  /// Test folders students do not get: those that test the workbook's tools rather than a chapter
+  /// (Package.swift builds them only where they exist), and the mutants, patches whose context
+  /// lines are the solutions' own.
+  static let toolingTests: Set<String> = [
+    "GraderKitTests", "GraderFixtures", "FixtureServerTests", "Mutants",
+  ]
 
   /// What a release wrote.
   struct Written {

@@ -16,7 +16,9 @@ struct StudentEditionTests {
     #expect(SHA256.hex(of: Data(vector.message.utf8)) == vector.digest)
   }
 
-  @Test("release leaves out Solutions/, history, local state and the grader's own tests, and keeps the rest")
+  @Test(
+    "release leaves out Solutions/, history, local state, the grader's own tests and the mutants, and keeps the rest"
+  )
   func contents() throws {
     let release = try Release.make()
     defer { release.remove() }
@@ -168,7 +170,10 @@ struct Release {
     try files.copyItem(
       at: FixtureWorkbook.checkout.appendingPathComponent(StudentEdition.templates),
       to: release.instructor.appendingPathComponent(StudentEdition.templates))
-    for state in [".git/HEAD", ".grader/hints/02", ".build/debug/stale", "Tests/GraderKitTests/Suite.swift"] {
+    for state in [
+      ".git/HEAD", ".grader/hints/02", ".build/debug/stale", "Tests/GraderKitTests/Suite.swift",
+      "Tests/Mutants/02-Failing/wrong.patch",
+    ] {
       let file = release.instructor.appendingPathComponent(state)
       try files.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
       try "local state".write(to: file, atomically: true, encoding: .utf8)
