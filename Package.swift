@@ -84,8 +84,10 @@ let chapterTargets: [Target] = includedChapters.flatMap { chapter -> [Target] in
       name: chapter.module,
       dependencies: ["WorkbookSupport"] + givenDependencies,
       path: sourceFolder(of: chapter),
-      // The lesson, the hints and the given code sit beside the exercise code; solutions have none.
-      exclude: ["README.md", "hints.md", "Given"].filter { exists("\(sourceFolder(of: chapter))/\($0)") }
+      // The lesson and the hints sit beside the exercise code; the given code (in Exercises/, and
+      // linked from Solutions/) builds as a module of its own, never into this one.
+      exclude: ["README.md", "hints.md"].filter { exists("\(sourceFolder(of: chapter))/\($0)") }
+        + (givenFolder(of: chapter) == nil ? [] : ["Given"])
     ),
     .testTarget(
       name: chapter.module + "Tests",

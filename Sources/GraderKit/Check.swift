@@ -57,6 +57,27 @@ public struct Check {
   }
 
   /// A mutant must fail its chapter: a test fails, or the suite crashes, and it compiles.
+  /// What is wrong with a chapter's given code on the solution side, or nil.
+  ///
+  /// Given code exists once, in `Exercises/NN-Module/Given/`; `Solutions/NN-Module/Given` is a
+  /// symbolic link to it, so both sides hold the same files, file for file, without a copy that
+  /// could drift. A chapter without given code has neither.
+  func givenCodeProblem(exercise: URL, solution: URL) -> String? {
+    let files = FileManager.default
+    let given = exercise.appendingPathComponent("Given")
+    let link = solution.appendingPathComponent("Given")
+    let expected = "../../Exercises/\(exercise.lastPathComponent)/Given"
+    let target = try? files.destinationOfSymbolicLink(atPath: link.path)
+    guard files.fileExists(atPath: given.path) else {
+      return files.fileExists(atPath: link.path) || target != nil
+        ? "\(relative(link)) exists, but the chapter has no \(relative(given))" : nil
+    }
+    if target == expected { return nil }
+    return files.fileExists(atPath: link.path)
+      ? "\(relative(link)) must be a link to \(expected), not a copy: given code lives in \(relative(given)) only"
+      : "\(relative(link)) is missing: make it a link to the given code, ln -s \(expected) \(relative(link))"
+  }
+
   static func item(_ outcome: Mutants.Outcome) -> Item {
     let result = outcome.result
     let problem: String? =
@@ -140,11 +161,7 @@ public struct Check {
         "names every test with a display name",
         declared == named
           ? nil : "\(declared - named) of \(declared) @Test attributes have no @Test(\"…\") name")
-      let strayGiven = solution.appendingPathComponent("Given")
-      item(
-        "keeps its given code in one copy",
-        files.fileExists(atPath: strayGiven.path)
-          ? "\(relative(strayGiven)) exists: given code lives in \(relative(exercise))/Given only" : nil)
+      item("keeps its given code in one copy", givenCodeProblem(exercise: exercise, solution: solution))
       let exerciseFiles = swiftFiles(in: exercise)
       let solutionFiles = swiftFiles(in: solution)
       let unmatched = Set(exerciseFiles.keys).symmetricDifference(solutionFiles.keys).sorted()

@@ -130,6 +130,27 @@ struct LayoutCheckTests {
       try String(contentsOf: solution, encoding: .utf8).contains("// Done.\n"), "a dry run changes nothing")
   }
 
+  @Test("given code exists once: the solution side links to it, and a copy or a missing link fails")
+  func givenCodeOnce() throws {
+    let workbook = try TemporaryWorkbook(chapters: ["01-Threads"])
+    try workbook.writeCompleteChapter("01-Threads")
+    try workbook.write("public struct Handed {}\n", to: "Exercises/01-Threads/Given/Handed.swift")
+    let name = "01-Threads · keeps its given code in one copy"
+    func failing() throws -> Bool {
+      try Check(workbook: try Workbook(root: workbook.root)).layoutItems().contains {
+        $0.name == name && !$0.isPassing
+      }
+    }
+    #expect(try failing(), "no link on the solution side")
+    let link = workbook.root.appendingPathComponent("Solutions/01-Threads/Given")
+    try workbook.write("public struct Handed {}\n", to: "Solutions/01-Threads/Given/Handed.swift")
+    #expect(try failing(), "a copy")
+    try FileManager.default.removeItem(at: link)
+    try FileManager.default.createSymbolicLink(
+      atPath: link.path, withDestinationPath: "../../Exercises/01-Threads/Given")
+    #expect(try !failing(), "the link")
+  }
+
   @Test("mutants take turns in rounds of one a chapter, and those that need ThreadSanitizer come last")
   func mutantRounds() throws {
     let workbook = try TemporaryWorkbook(chapters: ["01-Threads", "02-Counter"])
