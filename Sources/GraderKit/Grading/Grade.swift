@@ -19,9 +19,11 @@ public struct Grade: Codable, Sendable {
 
   /// Whose work this is, when an instructor grades a submission.
   public var student: String?
+  /// How the suites' test processes were isolated; every report and export says it.
+  public var isolation: Isolation = .none
 
   enum CodingKeys: String, CodingKey {
-    case sources, seed, chapters, passed, total, score, maxScore, student
+    case sources, seed, chapters, passed, total, score, maxScore, student, isolation
   }
 
   public init(sources: Sources, seed: UInt64, chapters: [ChapterResult]) {
@@ -36,6 +38,7 @@ public struct Grade: Codable, Sendable {
     seed = try container.decode(UInt64.self, forKey: .seed)
     chapters = try container.decode([ChapterResult].self, forKey: .chapters)
     student = try container.decodeIfPresent(String.self, forKey: .student)
+    isolation = try container.decodeIfPresent(Isolation.self, forKey: .isolation) ?? .none
   }
 
   public func encode(to encoder: any Encoder) throws {
@@ -48,6 +51,7 @@ public struct Grade: Codable, Sendable {
     try container.encode(score, forKey: .score)
     try container.encode(maxScore, forKey: .maxScore)
     try container.encodeIfPresent(student, forKey: .student)
+    try container.encode(isolation, forKey: .isolation)
   }
 }
 
