@@ -21,7 +21,8 @@ public final class JoinableThread: Sendable {
 
   /// Starts running the body on a new thread and returns at once.
   public func start() {
-    // TODO: remember, somehow, that the body has finished, so `join()` can wait for that.
+    // TODO: make it possible for `join()` to learn that the body has finished, and make sure it
+    // already counts as unfinished when `start()` returns, before the new thread has run at all.
     let thread = Thread { [body] in
       body()
     }

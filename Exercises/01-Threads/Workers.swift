@@ -8,6 +8,7 @@ import WorkbookSupport
 ///
 /// Lesson: README.md, section "Starting several workers".
 public func runWorkers(count: Int, work: @escaping @Sendable (_ index: Int) -> Void) throws {
-  // TODO: start one `JoinableThread` a worker, then join every one of them.
+  // TODO: run each worker on a `JoinableThread` of its own, all of them at once, and return
+  // only after the last one has finished.
   throw WorkbookError.notImplemented
 }

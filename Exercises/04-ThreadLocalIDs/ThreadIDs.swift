@@ -15,19 +15,19 @@ import WorkbookSupport
 ///
 /// Lesson: README.md, section "Thread IDs".
 public final class ThreadIDs: Sendable {
-  // TODO: store what you need: a `ThreadLocal<Int>` for each thread's ID, and a counter for the
-  // next number that any thread can take from without a lock.
+  // TODO: the state a numbering needs: each thread's own ID, kept where only that thread sees it,
+  // and the next number to hand out, which many threads take at once without a lock.
 
   /// A new numbering, in which no thread has an ID yet.
   public init() throws {
-    // TODO: make the thread-local variable.
+    // TODO: set up that state, with no thread numbered yet.
     throw WorkbookError.notImplemented
   }
 
   /// The calling thread's ID, taken from the counter on the thread's first read.
   public var current: Int {
-    // TODO: return the ID this thread has stored; on its first read, take the next number and
-    // store it.
+    // TODO: the same ID on every read from this thread; on its first read, a number no other
+    // thread has had or will get.
     0
   }
 }

@@ -38,14 +38,15 @@ public final class ThreadLocal<Value>: @unchecked Sendable {
   ///
   /// Throws `ThreadLocalError.keyCreationFailed` when the process has run out of keys.
   public init() throws {
-    // TODO: create the key with `createThreadKey` (given code), with a destructor that releases
-    // what a thread's slot still holds when the thread ends; throw
-    // `ThreadLocalError.keyCreationFailed` if the C library says no.
+    // TODO: get a key for this variable whose values are released when their thread ends (the
+    // given `createThreadKey` makes one the same way on Linux and macOS); throw
+    // `ThreadLocalError.keyCreationFailed` if the C library refuses.
     throw WorkbookError.notImplemented
   }
 
   deinit {
-    // TODO: release the value the calling thread still holds, then delete the key.
+    // TODO: give the key back without leaking the value the calling thread still holds (lesson:
+    // "Deleting the key").
   }
 
   /// The calling thread's value, or `nil` if this thread has not stored one.
@@ -53,7 +54,8 @@ public final class ThreadLocal<Value>: @unchecked Sendable {
   /// Storing a value, or `nil`, releases the value this thread stored before.
   public var value: Value? {
     get {
-      // TODO: read this thread's slot with `pthread_getspecific` and unwrap the box it points at.
+      // TODO: this thread's value, or `nil` if it stored none; reading changes nothing about who
+      // owns the value.
       nil
     }
     set {

@@ -27,7 +27,8 @@ public func fetchPage(_ url: URL, timeout: Duration) -> ScrapeResult {
 public func scrape(_ urls: [URL], timeout: Duration = .seconds(5)) -> [URL: ScrapeResult] {
   // TODO: make a dictionary that every thread can write to safely. A plain `var` captured by
   // the threads' closures doesn't compile in Swift 6, and for good reason.
-  // TODO: start one `Thread` per URL that fetches its page and records it.
+  // TODO: fetch every URL on a `Thread` of its own, all of them at once, and record each result
+  // under its URL.
   // TODO: wait until every thread has recorded its result, then return the dictionary.
   return [:]
 }

@@ -18,12 +18,12 @@ import WorkbookSupport
 // TODO: keep the promise of `@unchecked Sendable`: the state you add is read and written only
 // while one `NSCondition` is locked (the futures call back from the pool's threads).
 public final class CompletionOrder<Value: Sendable>: Sequence, IteratorProtocol, @unchecked Sendable {
-  // TODO: the state: the futures that finished and were not returned yet, in the order they
-  // finished, how many `next()` has still to return, and the condition that guards them.
+  // TODO: the state that `init`, the futures and `next()` share, and the condition that guards it.
 
   /// An iteration over `futures` in the order they complete.
   public init(_ futures: [Future<Value>]) {
-    // TODO: have each future tell you when it is done (`whenDone`), so `next()` can hand it out.
+    // TODO: learn when each future is done, without a thread blocked on any of them, so `next()`
+    // can hand it out.
   }
 
   /// Blocks until one more future is done and returns it; `nil` once every future has been returned.

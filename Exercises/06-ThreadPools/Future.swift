@@ -16,8 +16,8 @@ import WorkbookSupport
 ///
 /// Lesson: README.md, section "A future: a promise you can block on".
 // TODO: `@unchecked Sendable` promises that this class guards its own state. It has none yet:
-// add the outcome (none until completion), the callbacks still waiting for it, and one
-// `NSCondition` that guards both, so the promise is kept.
+// add what a future must remember until and after it completes, all of it guarded by one
+// `NSCondition`, so the promise is kept.
 public final class Future<Value: Sendable>: @unchecked Sendable {
   /// A future that is not complete yet.
   public init() {}

@@ -18,7 +18,7 @@ public func fetchAll(
   report: (FetchReport) -> Void = { _ in }
 ) throws -> [FetchReport] {
   // TODO: make a `ThreadPool` and make sure it is shut down on every way out of this function.
-  // TODO: submit one `fetchReport(for:timeout:)` per URL, then walk the futures with
-  // `CompletionOrder`: report each result and collect it. Remove the `throw` below.
+  // TODO: fetch every URL's report on the pool, and pass each to `report` as soon as it is in,
+  // collecting them in that order. Remove the `throw` below.
   throw WorkbookError.notImplemented
 }

@@ -24,14 +24,14 @@ import WorkbookSupport
 public final class ThreadPool: @unchecked Sendable {
   /// The number of worker threads.
   public let maxWorkers: Int
-  // TODO: the state the threads share: the jobs waiting for a worker, whether shutdown has begun,
-  // how many workers are alive, and the condition that guards them.
+  // TODO: the state the workers and the callers share, and the condition that guards it (lesson:
+  // "The pool: workers, a queue and a condition" and "Shutting down" say what it must answer).
 
   /// A pool of `maxWorkers` threads (at least one), started at once.
   public init(maxWorkers: Int) {
     self.maxWorkers = max(1, maxWorkers)
-    // TODO: count the workers as alive, then start `maxWorkers` threads that each run the
-    // worker loop.
+    // TODO: start `maxWorkers` worker threads, which count as alive from the moment `init`
+    // returns.
   }
 
   /// How many worker threads have not stopped yet.
@@ -43,8 +43,8 @@ public final class ThreadPool: @unchecked Sendable {
   /// Queues `work` for a worker and returns the future of its result.
   public func submit<Value: Sendable>(_ work: @escaping @Sendable () throws -> Value) throws -> Future<Value>
   {
-    // TODO: refuse work after shutdown with `ThreadPoolError.shutDown`; otherwise queue a job that
-    // completes a future with what `work` returns or throws, wake a worker, and return the future.
+    // TODO: refuse work after shutdown with `ThreadPoolError.shutDown`; otherwise return a future
+    // that a worker completes with what `work` returns or throws.
     // Remove the `throw` below when you write the body.
     throw WorkbookError.notImplemented
   }
@@ -54,9 +54,8 @@ public final class ThreadPool: @unchecked Sendable {
     // TODO: shut the pool down; with `wait: true`, return only once no worker is alive.
   }
 
-  // TODO: the worker loop each thread runs: take the oldest job and run it, sleep while there is
-  // none, and leave once the pool is shut down and nothing is queued (lesson: "The pool: workers, a
-  // queue and a condition").
+  // TODO: what each worker thread does for its whole life, by the rules of the lesson's "The pool:
+  // workers, a queue and a condition".
 }
 
 /// Why a pool refused work.

@@ -12,7 +12,7 @@ import WorkbookSupport
 ///
 /// Lesson: README.md, section "A dynamic fan-out: task groups".
 public func fetchAll(_ urls: [URL], using fetch: @escaping Fetch) async throws -> [Page] {
-  // TODO: add one child task a URL to a throwing task group; let each return its index with its page.
-  // TODO: collect the pages as the children finish, each at its index, and return them in input order.
+  // TODO: fetch every URL at once in a throwing task group, so the first error cancels the rest.
+  // TODO: return the pages in the order of `urls`, whatever order the fetches finish in.
   throw WorkbookError.notImplemented
 }

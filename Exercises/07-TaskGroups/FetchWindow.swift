@@ -14,8 +14,9 @@ import WorkbookSupport
 ///
 /// Lesson: README.md, section "At most k at a time: a sliding window".
 public func fetchAll(_ urls: [URL], atMost limit: Int, using fetch: @escaping Fetch) async throws -> [Page] {
-  // TODO: in a throwing task group, add the child tasks of the first `limit` URLs only.
-  // TODO: each time a child finishes, keep its page and add the child of the next URL, unless
-  // the task is cancelled; make sure a cancelled call throws instead of returning fewer pages.
+  // TODO: in a throwing task group, keep at most `limit` fetches in flight at any moment, and
+  // start the next one as soon as one ends.
+  // TODO: return the pages in input order; start nothing after a failure or once the task is
+  // cancelled, and make a cancelled call throw instead of returning fewer pages.
   throw WorkbookError.notImplemented
 }

@@ -18,7 +18,7 @@ public func mapChunks<Result: Sendable>(
   workers: Int,
   _ body: @escaping @Sendable (Range<Int>) -> Result
 ) throws -> [Result] {
-  // TODO: start a thread for each chunk that runs `body` on it and stores the result in the
-  // chunk's own slot; wait for every thread, then return the results in chunk order.
+  // TODO: run `body` on every chunk at once, each on a thread of its own, with no lock held while
+  // it computes; return once every chunk is done, with the results in chunk order.
   throw WorkbookError.notImplemented
 }

@@ -14,7 +14,7 @@ public func parallelSum(
   workers: Int,
   onChunk: @escaping @Sendable (Range<Int>) -> Void = { _ in }
 ) throws -> Int {
-  // TODO: sum each chunk into a partial sum of its own, in parallel, then add the partials.
+  // TODO: sum the chunks in parallel, touching nothing shared while a chunk is summed.
   throw WorkbookError.notImplemented
 }
 

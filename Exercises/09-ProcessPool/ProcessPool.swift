@@ -29,9 +29,9 @@ public struct ProcessPool: Sendable {
 
   /// Runs the worker on every input, in child processes, and returns the results in input order.
   public func map(_ inputs: [Int]) async throws -> [WorkerResult] {
-    // TODO: in a throwing task group, start one task running `worker.run(_:)` for each of the
-    // first `processes` inputs, then one more each time a task finishes, until none remain.
-    // TODO: put each result at its input's index, so the results come back in input order.
+    // TODO: run `worker.run(_:)` for every input in a throwing task group, with exactly
+    // `processes` children alive at once while inputs remain, and never more.
+    // TODO: return the results in input order, whatever order the children finish in.
     throw WorkbookError.notImplemented
   }
 }

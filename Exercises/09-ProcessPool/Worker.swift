@@ -30,8 +30,8 @@ public struct Worker: Sendable {
 
   /// Runs the worker once, in a child process, for `input`, and returns what it printed.
   public func run(_ input: Int) async throws -> WorkerResult {
-    // TODO: make a `Process` that runs `executable` with `arguments + [String(input)]`, its
-    // standard output on a `Pipe`.
+    // TODO: run `executable` with `arguments` followed by the input, in a child process whose
+    // standard output you can read.
     // TODO: run the child and collect its output without blocking the cooperative pool (lesson:
     // "Waiting without blocking the cooperative pool").
     // TODO: if the task is cancelled, kill the child (or never start it), and still wait for it.

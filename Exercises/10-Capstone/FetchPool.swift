@@ -20,8 +20,7 @@ public final class FetchPool: Sendable {
   /// Where the fetcher threads are counted.
   public let census: ThreadCensus
   private let fetch: @Sendable (URL) throws -> String
-  // TODO: add the state the fetchers share (the index of the next URL, the first error, the
-  // threads to join), guarded by a `Mutex`.
+  // TODO: add the state the fetchers and `join()` share, guarded by a `Mutex`.
 
   /// A pool of `fetchers` threads (at least one), counted in `census`, that fetch with `fetch`.
   public init(fetchers: Int, census: ThreadCensus, fetch: @escaping @Sendable (URL) throws -> String) {
@@ -32,9 +31,9 @@ public final class FetchPool: Sendable {
 
   /// Starts the fetchers on `urls` and returns at once; each document goes into `documents`.
   public func start(_ urls: [URL], into documents: BoundedQueue<Document>) throws {
-    // TODO: make `fetchers` `WorkerThread`s that share the URLs between them and put each document
-    // into `documents`, stopping early once a fetch has failed.
-    // TODO: close `documents` once the last fetcher has finished, then start every thread.
+    // TODO: fetch every URL exactly once, on `fetchers` `WorkerThread`s, and put each document into
+    // `documents`; once a fetch has failed, no fetcher starts another.
+    // TODO: make sure `documents` is closed once, after the last fetcher has finished.
     throw WorkbookError.notImplemented
   }
 

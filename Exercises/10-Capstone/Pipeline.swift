@@ -35,11 +35,10 @@ public struct Pipeline: Sendable {
 
   /// Fetches every URL, counts the words of every document and returns the totals.
   public func run(_ urls: [URL], fetch: @escaping @Sendable (URL) throws -> String) throws -> WordTally {
-    // TODO: make the two queues and the fetch pool, and start the pool.
-    // TODO: start `counters` counter threads that turn documents into word counts, and close the
-    // queue of counts once the last of them has finished.
-    // TODO: add up the counts as they come; then wait for every thread, and throw the pool's error
-    // if it has one.
+    // TODO: connect the stages of the lesson's picture: the fetch pool, `counters` counter threads,
+    // and a bounded queue between each stage and the next; each queue closes after its last producer.
+    // TODO: add up the counts on this thread while the stages run, without ever deadlocking; return
+    // only once every thread started here has finished, and throw the pool's error if it has one.
     throw WorkbookError.notImplemented
   }
 }
