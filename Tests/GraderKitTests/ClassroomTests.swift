@@ -67,13 +67,9 @@ struct ClassroomTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         try handIn.write(into: folder.appendingPathComponent("hand-in"))
         // `./grader` of the step: the build under test, grading this hand-in in the fixture workbook.
-        let shim = folder.appendingPathComponent("grader")
-        try """
-        #!/bin/sh
-        GRADER_ROOT='\(workbook.root.path)' exec '\(GraderBinary.url.path)' --submission '\(folder.path)/hand-in' "$@"
-
-        """.write(to: shim, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: shim.path)
+        try GraderBinary.script(
+          at: folder.appendingPathComponent("grader"), root: workbook.root,
+          arguments: ["--submission", folder.appendingPathComponent("hand-in").path])
         let workflow = try ClassroomWorkflow(
           text: String(
             contentsOf: FixtureWorkbook.checkout.appendingPathComponent(".github/classroom/autograding.yml"),
