@@ -175,7 +175,7 @@ struct Unpacker: Sendable {
       case .file:
         guard entry.name.hasSuffix(".swift") else { continue }
         let file = folder.appendingPathComponent(entry.name)
-        try GraderError.whenFailing("creating \(file.deletingLastPathComponent().path)") {
+        try Self.refusingConflicts(entry.name) {
           try FileManager.default.createDirectory(
             at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
         }
@@ -192,14 +192,13 @@ struct Unpacker: Sendable {
     // Links last, and never inside another link: nothing is made through one.
     let linkNames = Set(links.map(\.name))
     for link in links {
-      let parents = link.name.split(separator: "/").dropLast().indices.map {
-        link.name.split(separator: "/")[...$0].joined(separator: "/")
-      }
+      let parts = link.name.split(separator: "/")
+      let parents = (1..<max(1, parts.count)).map { parts.prefix($0).joined(separator: "/") }
       if let outer = parents.first(where: linkNames.contains) {
         throw HandIn.Refusal(reason: "the zip holds \(link.name) inside \(outer), which is a link")
       }
       let path = folder.appendingPathComponent(link.name)
-      try GraderError.whenFailing("making the link \(path.path)") {
+      try Self.refusingConflicts(link.name) {
         try FileManager.default.createDirectory(
           at: path.deletingLastPathComponent(), withIntermediateDirectories: true)
         try FileManager.default.createSymbolicLink(atPath: path.path, withDestinationPath: link.target)
@@ -215,7 +214,8 @@ struct Unpacker: Sendable {
   private func extract(_ name: String, of zip: URL, to file: URL, budget: Int) throws -> Int {
     let output = open(file.path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
     guard output >= 0 else {
-      throw HandIn.Refusal(reason: "the zip holds \(name) twice, or where a folder of it is a file")
+      throw HandIn.Refusal(
+        reason: "the zip holds \(name) twice, or where one of its folders is a file: it cannot be unpacked")
     }
     defer { close(output) }
     var ends: [Int32] = [0, 0]
@@ -245,6 +245,17 @@ struct Unpacker: Sendable {
       throw HandIn.Refusal(reason: "the zip cannot be unpacked: \(Self.firstLine(of: outcome.output))")
     }
     return count
+  }
+
+  /// Runs `body`, which makes `name`'s folders or link; a failure is the zip's own doing (a name
+  /// that is a file in one entry and a folder in another, or given twice), so it refuses the zip.
+  private static func refusingConflicts(_ name: String, _ body: () throws -> Void) throws {
+    do {
+      try body()
+    } catch {
+      throw HandIn.Refusal(
+        reason: "the zip holds \(name) twice, or where one of its folders is a file: it cannot be unpacked")
+    }
   }
 
   /// `name` as an `unzip` pattern that matches it alone: its wildcard characters escaped.
