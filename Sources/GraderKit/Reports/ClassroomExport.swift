@@ -39,11 +39,12 @@ extension Grade {
       var version = 1
       var status: String
       var maxScore: Int
-      var isolation: Isolation
+      /// How the suites were isolated (`Isolation`); the reporter reads only the fields above.
+      var sandbox: String
       var tests: [TestResult]
 
       enum CodingKeys: String, CodingKey {
-        case version, status, tests, isolation
+        case version, status, tests, sandbox
         case maxScore = "max_score"
       }
     }
@@ -108,7 +109,7 @@ extension Grade {
         default: "error"
         }
       let json = try encoder.encode(
-        Results(status: status, maxScore: chapter.maxScore, isolation: isolation, tests: tests))
+        Results(status: status, maxScore: chapter.maxScore, sandbox: isolation.rawValue, tests: tests))
       results.append((chapter, String(decoding: json, as: UTF8.self)))
     }
     return results
