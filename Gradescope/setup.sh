@@ -68,7 +68,8 @@ ln -sf "$SWIFT_INSTALL_ROOT/$archive/usr/bin/"* "$BIN_DIR/"
 export PATH="$BIN_DIR:$PATH"
 swift --version
 
-# The autograder zip holds the whole workbook. Grading its own skeletons as a hand-in builds the
+# The autograder zip holds the student edition (Gradescope/make-autograder): the workbook without
+# its answer key, since student code runs here. Grading its own skeletons as a hand-in builds the
 # tests and every chapter in .grader/submission, where run_autograder grades each submission.
 cd "$AUTOGRADER_ROOT/source"
 ./grader --help > /dev/null

@@ -193,6 +193,21 @@ enum GraderBinary {
   }
 }
 
+extension GraderBinary {
+  /// Writes an executable script at `file` that runs the program on the workbook at `root`, with
+  /// `arguments` before its own: the `./grader` of a script or a workflow step under test.
+  static func script(at file: URL, root: URL, arguments: [String] = []) throws {
+    let quoted = ([url.path] + arguments).map { "'\($0)'" }.joined(separator: " ")
+    // Under the lock every spawn takes: a child forked meanwhile would hold the file open for
+    // writing until it execs, and running the script then fails with ETXTBSY.
+    try Subprocess.spawnLock.withLock {
+      try "#!/bin/sh\nGRADER_ROOT='\(root.path)' exec \(quoted) \"$@\"\n".write(
+        to: file, atomically: true, encoding: .utf8)
+      try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: file.path)
+    }
+  }
+}
+
 /// Runs `body` on a thread of its own and returns what it returns, or throws what it throws.
 ///
 /// Grading blocks for seconds or minutes: a thread of its own, with the stack of a main thread,

@@ -88,6 +88,69 @@ import WorkbookTestSupport
       #expect(output.contains("exited with 3"), "\(output)")
       #expect(output.contains(Layout.lastWords), "\(output)")
     }
+
+    @Test(
+      "make-autograder zips the student edition with setup.sh and run_autograder at its top: no Solutions/, no mutants, no grader's own tests"
+    )
+    func autograderZip() throws {
+      let release = try Release.make()
+      defer { release.remove() }
+      let kit = release.instructor.appendingPathComponent("Gradescope")
+      try FileManager.default.createDirectory(at: kit, withIntermediateDirectories: true)
+      for script in ["setup.sh", "run_autograder", "make-autograder"] {
+        try FileManager.default.copyItem(
+          at: FixtureWorkbook.checkout.appendingPathComponent("Gradescope/\(script)"),
+          to: kit.appendingPathComponent(script))
+      }
+      // `./grader` of the script: the build under test, in the instructor's fixture workbook.
+      let shim = release.folder.appendingPathComponent("grader")
+      try GraderBinary.script(at: shim, root: release.instructor)
+      let zip = release.folder.appendingPathComponent("autograder.zip")
+      let outcome = try Subprocess(
+        executable: "/bin/bash", arguments: [kit.appendingPathComponent("make-autograder").path, zip.path],
+        environment: ["GRADER": shim.path], deadline: Liveness.deadline
+      ).run()
+      #expect(outcome.termination == .exited(0), "\(outcome.output)")
+      let listing = try Subprocess(executable: "unzip", arguments: ["-Z1", zip.path]).run().output
+      let entries = Set(listing.split(separator: "\n").map(String.init))
+      #expect(entries.contains("setup.sh") && entries.contains("run_autograder"), "\(entries.sorted())")
+      #expect(entries.contains("Tests/FailingTests/FailingTests.swift") && entries.contains("Package.swift"))
+      #expect(entries.contains("Exercises/02-Failing/Failing.swift"))
+      let answerKey = entries.filter {
+        $0.hasPrefix("Solutions") || $0.hasPrefix("Tests/Mutants") || $0.hasPrefix("Tests/GraderKitTests")
+          || $0.hasPrefix(".git/") || $0.hasPrefix(".build") || $0.hasPrefix(".grader")
+      }
+      #expect(answerKey.isEmpty, "\(answerKey.sorted())")
+      let solution = try FixtureWorkbook.text(of: "Solutions/02-Failing/Failing.swift")
+      let shipped = try Subprocess(executable: "unzip", arguments: ["-p", zip.path]).run().output
+      #expect(!shipped.contains(solution), "no file of the zip carries the solution")
+    }
+
+    @Test(
+      "an upload with no chapter folder is told to hand in the Exercises/ folder or a zip of it, not to use git"
+    )
+    func uploadWithoutChapters() async throws {
+      let results = try await onOwnThread {
+        let workbook = try FixtureWorkbook.course()
+        defer { workbook.release() }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("upload-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try "public func double(_ x: Int) -> Int { 2 * x }\n".write(
+          to: folder.appendingPathComponent("Failing.swift"), atomically: true, encoding: .utf8)
+        let file = folder.appendingPathComponent("results.json")
+        _ = try runCommand(["--submission", folder.path, "--gradescope", file.path], in: workbook.root)
+        return try String(contentsOf: file, encoding: .utf8)
+      }
+      let object = try #require(try JSONSerialization.jsonObject(with: Data(results.utf8)) as? [String: Any])
+      let outputs = (object["tests"] as? [[String: Any]] ?? []).compactMap { $0["output"] as? String }
+      #expect(outputs.count == 4, "each test of the two chapters says it: \(results)")
+      for output in outputs {
+        #expect(output.contains("Exercises/") && output.contains("zip"), "\(output)")
+        #expect(output.contains("it holds Failing.swift"), "\(output)")
+        #expect(!output.contains("git"), "\(output)")
+      }
+    }
   }
 
   // MARK: - Fixtures

@@ -64,25 +64,48 @@ struct StudentEditionTests {
   // The workflow runs on Ubuntu, with GNU coreutils (sha256sum, base64 -w0): so does its test.
   #if os(Linux)
     @Test(
-      "the Classroom workflow's check passes the released files and gives 0 points to a push that edited a test or added a file",
-      arguments: [nil, "Tests/FailingTests/FailingTests.swift", "Sources/FaultSupport/Extra.swift"])
+      "the Classroom workflow's check passes the released files and gives 0 points to a push that edited or added a file that decides the build",
+      arguments: [
+        nil, "Tests/FailingTests/FailingTests.swift", "Sources/FaultSupport/Extra.swift",
+        "Package@swift-6.swift",
+        ".swift-version", "Package.resolved", ".build/debug/grader", ".swiftpm/configuration/mirrors.json",
+        "Exercises/02-Failing/Given/Extra.swift", "link:Sources/FaultSupport/Linked.swift",
+      ])
     func classroomCheck(edited: String?) throws {
       let release = try Release.make()
       defer { release.remove() }
-      if let edited {
+      var path = edited
+      if let edited, edited.hasPrefix("link:") {
+        path = String(edited.dropFirst(5))
+        try FileManager.default.createSymbolicLink(
+          atPath: release.student.appendingPathComponent(path!).path,
+          withDestinationPath: "../../Exercises/02-Failing/Failing.swift")
+      } else if let edited {
         let file = release.student.appendingPathComponent(edited)
+        try FileManager.default.createDirectory(
+          at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
         let text = (try? String(contentsOf: file, encoding: .utf8)) ?? ""
         try (text + "\n// always passes\n").write(to: file, atomically: true, encoding: .utf8)
       }
-      let outputs = try release.runPristineCheck()
-      if let edited {
+      let workflow = try ClassroomWorkflow(text: release.text(of: ".github/workflows/classroom.yml"))
+      let scratch = release.folder.appendingPathComponent("actions")
+      try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+      // The steps run in the student's repository; GITHUB_ENV and GITHUB_OUTPUT live beside it.
+      _ = try workflow.run(
+        ["Check that the tests, the manifest and the grader are the released ones"], in: release.student,
+        environment: [:], files: scratch)
+      let outputs = try ClassroomWorkflow.outputs(in: scratch)
+      if let path {
         #expect(outputs["intact"] == nil)
-        let data = try #require(Data(base64Encoded: outputs["result"] ?? ""))
-        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        #expect(object["max_score"] as? Int == 20 && object["status"] as? String == "error")
-        let tests = try #require(object["tests"] as? [[String: Any]])
-        #expect(tests.count == 1 && tests[0]["score"] as? Int == 0)
-        #expect((tests[0]["message"] as? String)?.contains(edited) == true, "\(tests)")
+        let environment = try workflow.run(
+          ["Hand the points to the reporter"], in: release.student, files: scratch)
+        let reporter = try ClassroomReporter(environment: environment)
+        #expect(reporter.notify.totalPoints == 0 && reporter.notify.maxPoints == 20)
+        let results = try #require(reporter.runners.first?.results)
+        #expect(results["status"] as? String == "error")
+        let tests = try #require(results["tests"] as? [[String: Any]])
+        #expect(tests.count == 1 && ClassroomReporter.number(tests[0]["score"]) == 0)
+        #expect((tests[0]["message"] as? String)?.contains(path) == true, "\(tests)")
       } else {
         #expect(outputs == ["intact": "true"])
       }
@@ -116,7 +139,7 @@ struct StudentEditionTests {
   func gradeReleasedCopy() async throws {
     let release = try Release.make()
     defer { release.remove() }
-    let classroom = release.folder.appendingPathComponent("classroom.json")
+    let classroom = release.folder.appendingPathComponent("classroom.env")
     let (code, printed) = try await onOwnThread {
       try runCommand(
         [
@@ -128,14 +151,11 @@ struct StudentEditionTests {
     #expect(code == 1, "the skeleton of chapter 02 fails a test")
     let grade = try JSONDecoder().decode(Grade.self, from: Data(printed.utf8))
     #expect(grade.chapters.map(\.status) == [.passed, .failed], "\(printed)")
-    let object = try #require(
-      try JSONSerialization.jsonObject(with: Data(contentsOf: classroom)) as? [String: Any])
-    #expect(object["version"] as? Int == 1 && object["status"] as? String == "fail")
-    #expect(object["max_score"] as? Double == 20)
-    let tests = try #require(object["tests"] as? [[String: Any]])
-    #expect(tests.count == 4)
-    let points = tests.compactMap { $0["score"] as? Double }.reduce(0, +)
-    #expect(abs(points - 15) < 0.01, "10 for chapter 01 and half of chapter 02's 10")
+    let reporter = try ClassroomReporter(environment: String(contentsOf: classroom, encoding: .utf8))
+    #expect(reporter.runners.map { $0.results["status"] as? String } == ["pass", "fail"])
+    #expect(reporter.runners.allSatisfy { $0.results["version"] as? Int == 1 })
+    #expect(reporter.notify.maxPoints == 20)
+    #expect(reporter.notify.totalPoints == 15, "10 for chapter 01 and half of chapter 02's 10")
 
     for arguments in [["check"], ["compare", "02"], ["--solutions"]] {
       #expect(
@@ -181,43 +201,6 @@ struct Release {
     _ = try StudentEdition(workbook: Workbook(root: release.instructor)).write(to: release.student)
     return release
   }
-
-  #if os(Linux)
-    /// Runs the released workflow's first step, the check of the files a grade trusts, as Actions
-    /// runs it (`bash -e -o pipefail`), and returns what it wrote to `GITHUB_OUTPUT`.
-    func runPristineCheck() throws -> [String: String] {
-      let workflow = try text(of: ".github/workflows/classroom.yml").split(
-        separator: "\n", omittingEmptySubsequences: false)
-      let start = try #require(workflow.firstIndex { $0.contains("id: pristine") })
-      let run = try #require(
-        workflow[start...].firstIndex { $0.trimmingCharacters(in: .whitespaces) == "run: |" })
-      let body = workflow[(run + 1)...].prefix { $0.isEmpty || $0.hasPrefix("          ") }
-      let script = body.map { String($0.dropFirst(min(10, $0.count))) }.joined(separator: "\n")
-      func value(_ name: String) -> String {
-        let line = workflow.first { $0.contains("\(name): ") } ?? ""
-        return line.split(separator: "\"").dropFirst().first.map(String.init) ?? ""
-      }
-      let output = folder.appendingPathComponent("github-output")
-      try "".write(to: output, atomically: true, encoding: .utf8)
-      let scriptFile = folder.appendingPathComponent("pristine-check.sh")
-      try (#"cd "$1"\#n"# + script + "\n").write(to: scriptFile, atomically: true, encoding: .utf8)
-      let outcome = try Subprocess(
-        executable: "/bin/bash",
-        arguments: ["--noprofile", "--norc", "-eo", "pipefail", scriptFile.path, student.path],
-        environment: [
-          "PRISTINE_SHA256": value("PRISTINE_SHA256"), "MAX_SCORE": value("MAX_SCORE"),
-          "GITHUB_OUTPUT": output.path,
-        ], deadline: Liveness.deadline
-      ).run()
-      #expect(outcome.termination == .exited(0), "\(outcome.output)")
-      var outputs: [String: String] = [:]
-      for line in try String(contentsOf: output, encoding: .utf8).split(separator: "\n") {
-        let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
-        if parts.count == 2 { outputs[parts[0]] = parts[1] }
-      }
-      return outputs
-    }
-  #endif
 
   func exists(_ path: String) -> Bool {
     FileManager.default.fileExists(atPath: student.appendingPathComponent(path).path)

@@ -96,7 +96,7 @@ public struct CommandRunner {
       try write(grade.junitXML(), to: file)
     }
     if let file = options.classroomFile {
-      try write(try grade.classroomJSON(), to: file)
+      try write(try grade.classroomEnvironment(), to: file)
     }
     if options.format == .json {
       print(try grade.json())

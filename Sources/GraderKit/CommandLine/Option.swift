@@ -95,8 +95,8 @@ public struct Option: Hashable, Sendable {
     commands: [.grade])
   static let classroom = Option(
     name: "--classroom", valueName: "FILE",
-    help: "Also write the grade as GitHub Classroom's autograding reporter reads it (one student's "
-      + "grade: not with --submissions).",
+    help: "Also write the grade as GitHub Classroom's autograding reporter reads it, lines for "
+      + "$GITHUB_ENV with a runner a chapter (one student's grade: not with --submissions).",
     commands: [.grade])
   static let yes = Option(
     name: "--yes", alias: "-y", help: "Answer yes to reset's question.", commands: [.reset])

@@ -1,5 +1,11 @@
 import Foundation
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// One student's hand-in as it reaches the instructor: a folder, or a `.zip` as an LMS's bulk
 /// download gives it.
 public struct HandIn: Sendable, Equatable {
@@ -55,7 +61,8 @@ public struct HandIn: Sendable, Equatable {
 
   /// The hand-in as a folder to grade: itself, or the zip unpacked into `scratch` (emptied first).
   ///
-  /// Throws `Refusal` for a zip that cannot be unpacked or that holds an entry outside itself.
+  /// Throws `Refusal`, with `scratch` removed, for a zip that cannot be unpacked, holds an entry
+  /// outside itself or unpacks to more than `Unpacker.sizeLimit`.
   func open(unpacker: Unpacker?, scratch: URL) throws -> Submission {
     guard isZip else { return try Submission(folder: url, student: id) }
     guard let unpacker else { throw Unpacker.missing }
@@ -63,7 +70,13 @@ public struct HandIn: Sendable, Equatable {
     try GraderError.whenFailing("creating \(scratch.path)") {
       try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
     }
-    try unpacker.unpack(url, into: scratch)
+    do {
+      try unpacker.unpack(url, into: scratch)
+    } catch {
+      // A refused zip leaves nothing of itself behind.
+      try? FileManager.default.removeItem(at: scratch)
+      throw error
+    }
     return try Submission(folder: scratch, student: id)
   }
 
@@ -76,10 +89,13 @@ public struct HandIn: Sendable, Equatable {
 
 /// The program that unpacks zipped hand-ins, found once, before the batch starts: `unzip`.
 ///
-/// Every entry's name is listed and checked first: a name with a `..` component or an absolute
-/// path is refused before anything is written. Once unpacked, a link that leads outside the
-/// unpacked folder is refused too, before anything reads through it (`unzip` makes links last,
-/// after every file, so no entry is written through one).
+/// Nothing in a zip's headers is trusted. Every entry's name is listed and checked first: a name
+/// with a `..` component or an absolute path refuses the zip before anything is written. Then the
+/// grader writes each entry itself, from `unzip -p` through a pipe, counting the bytes as they
+/// come: the hand-in stops at `sizeLimit` whatever sizes the headers claim, and a refused zip
+/// leaves nothing behind. Only what a grade reads is written (`.swift` files, and links, made
+/// last, after every file, so nothing is written through one); a link that leads outside the
+/// unpacked folder is refused before anything reads through it.
 struct Unpacker: Sendable {
   let executable: String
 
@@ -94,43 +110,165 @@ struct Unpacker: Sendable {
       .map(Unpacker.init)
   }
 
-  /// The largest unpacked hand-in taken: a workbook's exercises are well under a megabyte.
+  /// The most bytes a hand-in may unpack to: a workbook's exercises are well under a megabyte.
   static let sizeLimit = 64 << 20
+  /// The longest target a link entry may name.
+  static let linkLimit = 4096
 
-  /// The entries' names, as the zip lists them.
-  func entries(of zip: URL) throws -> [String] {
-    let outcome = try Subprocess(
-      executable: executable, arguments: ["-Z1", zip.path], deadline: .seconds(60)
-    ).run()
+  /// One entry of a zip, as its central directory lists it.
+  struct Entry: Equatable {
+    enum Kind { case folder, file, link }
+    var name: String
+    var kind: Kind
+  }
+
+  /// The entries' names and kinds, from `unzip -Z1` (the names) and `unzip -Z` (the modes).
+  func entries(of zip: URL) throws -> [Entry] {
+    let names = try list(["-Z1", zip.path]).split(separator: "\n", omittingEmptySubsequences: false)
+      .map(String.init).filter { !$0.isEmpty }
+    // Each line of the long listing ends with its entry's name, after the mode and seven fields.
+    let lines = try list(["-Z", zip.path]).split(separator: "\n").map(String.init)
+      .filter { $0.firstMatch(of: #/^\S{7,10}\s+\S+\s+\S+\s+\d+\s+\S+\s+\S+\s+\S+\s+\S+ /#) != nil }
+    guard lines.count == names.count, Swift.zip(lines, names).allSatisfy({ $0.hasSuffix(" " + $1) }) else {
+      throw HandIn.Refusal(reason: "the zip cannot be read: its listing and its names disagree")
+    }
+    return Swift.zip(lines, names).map { line, name in
+      let kind: Entry.Kind =
+        name.hasSuffix("/") || line.hasPrefix("d") ? .folder : line.hasPrefix("l") ? .link : .file
+      return Entry(name: name, kind: kind)
+    }
+  }
+
+  private func list(_ arguments: [String]) throws -> String {
+    let outcome = try Subprocess(executable: executable, arguments: arguments, deadline: .seconds(60)).run()
     guard outcome.termination == .exited(0) else {
       throw HandIn.Refusal(reason: "the zip cannot be read: \(Self.firstLine(of: outcome.output))")
     }
-    return outcome.output.split(separator: "\n").map(String.init)
+    return outcome.output
   }
 
-  /// Unpacks `zip` into `folder`, refusing it if an entry would land outside the folder.
+  /// Unpacks `zip` into `folder`, refusing it if an entry would land outside the folder or the
+  /// entries hold more than `sizeLimit` bytes; the caller removes what a refused zip wrote.
   func unpack(_ zip: URL, into folder: URL) throws {
-    let names = try entries(of: zip)
-    if let bad = names.first(where: Self.leavesFolder) {
-      throw HandIn.Refusal(reason: "the zip holds \(bad), which leads outside the folder it unpacks into")
-    }
-    let size = try uncompressedSize(of: zip)
-    guard size <= Self.sizeLimit else {
+    let entries = try entries(of: zip)
+    if let bad = entries.first(where: { Self.leavesFolder($0.name) }) {
       throw HandIn.Refusal(
-        reason: "the zip unpacks to \(size >> 20) MiB, more than \(Self.sizeLimit >> 20) MiB")
+        reason: "the zip holds \(bad.name), which leads outside the folder it unpacks into")
     }
-    let outcome = try Subprocess(
-      executable: executable, arguments: ["-qq", "-o", zip.path, "-d", folder.path], deadline: .seconds(120)
-    ).run()
-    guard outcome.termination == .exited(0) || outcome.termination == .exited(1) else {
-      throw HandIn.Refusal(reason: "the zip cannot be unpacked: \(Self.firstLine(of: outcome.output))")
+    if let bad = entries.first(where: { Self.hasControlCharacter($0.name) }) {
+      throw HandIn.Refusal(
+        reason: "the zip holds a name with a line break or a control character: \(bad.name.debugDescription)")
+    }
+    // The headers' own total: an honest zip that is too large is refused before a byte is written.
+    let claimed = try uncompressedSize(of: zip)
+    guard claimed <= Self.sizeLimit else {
+      throw HandIn.Refusal(
+        reason: "the zip unpacks to \(claimed >> 20) MiB, more than \(Self.sizeLimit >> 20) MiB")
+    }
+    var budget = Self.sizeLimit
+    var written: Set<String> = []
+    var links: [(name: String, target: String)] = []
+    for entry in entries where !written.contains(entry.name) {
+      switch entry.kind {
+      case .folder:
+        continue
+      case .file:
+        guard entry.name.hasSuffix(".swift") else { continue }
+        let file = folder.appendingPathComponent(entry.name)
+        try Self.refusingConflicts(entry.name) {
+          try FileManager.default.createDirectory(
+            at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        }
+        budget -= try extract(entry.name, of: zip, to: file, budget: budget)
+      case .link:
+        let target = FileManager.default.temporaryDirectory.appendingPathComponent("link-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: target) }
+        let size = try extract(entry.name, of: zip, to: target, budget: min(budget, Self.linkLimit))
+        budget -= size
+        links.append((entry.name, String(decoding: try Data(contentsOf: target), as: UTF8.self)))
+      }
+      written.insert(entry.name)
+    }
+    // Links last, and never inside another link: nothing is made through one.
+    let linkNames = Set(links.map(\.name))
+    for link in links {
+      let parts = link.name.split(separator: "/")
+      let parents = (1..<max(1, parts.count)).map { parts.prefix($0).joined(separator: "/") }
+      if let outer = parents.first(where: linkNames.contains) {
+        throw HandIn.Refusal(reason: "the zip holds \(link.name) inside \(outer), which is a link")
+      }
+      let path = folder.appendingPathComponent(link.name)
+      try Self.refusingConflicts(link.name) {
+        try FileManager.default.createDirectory(
+          at: path.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: path.path, withDestinationPath: link.target)
+      }
     }
     if let link = Self.firstLinkLeaving(folder) {
       throw HandIn.Refusal(reason: "the zip holds \(link), a link that leads outside the hand-in")
     }
   }
 
-  /// The total size of the entries, from `unzip -Zt`'s last line: `3 files, 1234 bytes uncompressed, …`.
+  /// Writes one entry to `file` (a new file) from `unzip -p`, counting the bytes as they come,
+  /// and returns how many it wrote: more than `budget` refuses the zip, with only `budget` written.
+  private func extract(_ name: String, of zip: URL, to file: URL, budget: Int) throws -> Int {
+    let output = open(file.path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+    guard output >= 0 else {
+      throw HandIn.Refusal(
+        reason: "the zip holds \(name) twice, or where one of its folders is a file: it cannot be unpacked")
+    }
+    defer { close(output) }
+    var ends: [Int32] = [0, 0]
+    // Close-on-exec, made under the spawn lock, as Subprocess makes its own pipes.
+    let piped = Subprocess.spawnLock.withLock {
+      pipe(&ends) == 0 && fcntl(ends[0], F_SETFD, FD_CLOEXEC) == 0 && fcntl(ends[1], F_SETFD, FD_CLOEXEC) == 0
+    }
+    guard piped else {
+      throw GraderError.operationFailed("making a pipe for unzip -p", output: "errno \(errno)")
+    }
+    let copy = CountingCopy(from: ends[0], to: output, budget: budget)
+    let writeEnd = ends[1]
+    let outcome = try Subprocess(
+      executable: executable, arguments: ["-p", zip.path, Self.pattern(matching: name)],
+      deadline: .seconds(120), descriptors: [1: writeEnd], onSpawn: { close(writeEnd) }
+    ).run()
+    let (count, overflowed, failure) = copy.finish()
+    if let failure {
+      throw GraderError.operationFailed("writing \(file.path)", output: String(cString: strerror(failure)))
+    }
+    if overflowed {
+      throw HandIn.Refusal(
+        reason: "the zip unpacks to more than \(Self.sizeLimit >> 20) MiB (its headers claim less): "
+          + "unpacking stopped at \(name)")
+    }
+    guard outcome.termination == .exited(0) else {
+      throw HandIn.Refusal(reason: "the zip cannot be unpacked: \(Self.firstLine(of: outcome.output))")
+    }
+    return count
+  }
+
+  /// Runs `body`, which makes `name`'s folders or link; a failure is the zip's own doing (a name
+  /// that is a file in one entry and a folder in another, or given twice), so it refuses the zip.
+  private static func refusingConflicts(_ name: String, _ body: () throws -> Void) throws {
+    do {
+      try body()
+    } catch {
+      throw HandIn.Refusal(
+        reason: "the zip holds \(name) twice, or where one of its folders is a file: it cannot be unpacked")
+    }
+  }
+
+  /// `name` as an `unzip` pattern that matches it alone: its wildcard characters escaped.
+  static func pattern(matching name: String) -> String {
+    var pattern = ""
+    for character in name {
+      if "\\*?[]".contains(character) { pattern.append("\\") }
+      pattern.append(character)
+    }
+    return pattern
+  }
+
+  /// The total size the headers claim, from `unzip -Zt`'s last line: `3 files, 1234 bytes uncompressed, …`.
   private func uncompressedSize(of zip: URL) throws -> Int {
     let outcome = try Subprocess(
       executable: executable, arguments: ["-Zt", zip.path], deadline: .seconds(60)
@@ -140,6 +278,11 @@ struct Unpacker: Sendable {
       return 0
     }
     return size
+  }
+
+  /// Whether an entry's name holds a line break or another control character, which no listing shows.
+  static func hasControlCharacter(_ name: String) -> Bool {
+    name.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7f }
   }
 
   /// Whether an entry's name is absolute or climbs out with `..` (either slash counts).
@@ -186,5 +329,51 @@ struct Unpacker: Sendable {
 
   private static func firstLine(of output: String) -> String {
     output.split(separator: "\n").first.map(String.init) ?? "no reason given"
+  }
+}
+
+/// Copies a pipe into a file on a thread of its own, counting: past `budget` bytes it writes no
+/// more and closes the pipe, so the writer at its other end stops (SIGPIPE).
+private final class CountingCopy: @unchecked Sendable {
+  // `@unchecked Sendable`: `count` and `overflowed` are written only by the copying thread, and
+  // read only after `done` has been signalled by it.
+  private var count = 0
+  private var overflowed = false
+  private var failure: Int32? = nil
+  private let done = DispatchSemaphore(value: 0)
+
+  init(from source: Int32, to file: Int32, budget: Int) {
+    Thread { [self] in
+      var buffer = [UInt8](repeating: 0, count: 65_536)
+      copying: while true {
+        let got = read(source, &buffer, buffer.count)
+        if got < 0 && errno == EINTR { continue }
+        if got <= 0 { break }
+        guard count + got <= budget else {
+          overflowed = true
+          break
+        }
+        var offset = 0
+        while offset < got {
+          let wrote = buffer.withUnsafeBytes { write(file, $0.baseAddress! + offset, got - offset) }
+          if wrote < 0 && errno == EINTR { continue }
+          if wrote < 0 {
+            failure = errno
+            break copying
+          }
+          offset += wrote
+        }
+        count += got
+      }
+      close(source)
+      done.signal()
+    }.start()
+  }
+
+  /// How many bytes were written, whether the pipe held more than the budget, and the `errno` of
+  /// a write that failed (a full disk).
+  func finish() -> (count: Int, overflowed: Bool, failure: Int32?) {
+    done.wait()
+    return (count, overflowed, failure)
   }
 }

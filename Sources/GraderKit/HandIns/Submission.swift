@@ -66,7 +66,7 @@ public struct SubmissionGrader {
 
   /// Grades one submission: the pristine workbook with the student's chapter folders in it.
   public func grade(_ submission: Submission, chapters: [Chapter]? = nil) throws -> Grade {
-    let grader = try stage(submission)
+    let (grader, lacking) = try stage(submission)
     // Builds take every core and gigabytes of memory: one at a time, whatever else runs.
     let clock = ContinuousClock()
     let (build, building) = try buildLock.withLock {
@@ -82,7 +82,29 @@ public struct SubmissionGrader {
     let testing = clock.now - start
     grader.log("Built in \(Self.seconds(building)), tested in \(Self.seconds(testing)).")
     grade.student = submission.student
+    // A chapter the hand-in lacks is the upload's fault, not a checkout's: say what to hand in.
+    let advice = Self.missingAdvice(
+      lacksEvery: lacking.count == workbook.chapters.count, handedIn: submission.exercises)
+    for index in grade.chapters.indices where grade.chapters[index].status == .missing {
+      if let chapter = lacking.first(where: { $0.number == grade.chapters[index].id }) {
+        grade.chapters[index].message = "The hand-in has no \(chapter.folder) folder. " + advice
+      }
+    }
     return grade
+  }
+
+  /// What to hand in instead of an upload that lacks chapter folders, naming what it holds when
+  /// it holds none at all.
+  static func missingAdvice(lacksEvery: Bool, handedIn folder: URL) -> String {
+    let advice =
+      "Hand in your whole Exercises/ folder, with each chapter's folder (such as 01-Threads) in it, "
+      + "or a zip of it; on Gradescope, upload that zip."
+    guard lacksEvery else { return advice }
+    let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
+      .filter { !$0.hasPrefix(".") }.sorted()
+    let held =
+      names.isEmpty ? "nothing" : names.prefix(5).joined(separator: ", ") + (names.count > 5 ? ", …" : "")
+    return advice + " This one holds no chapter folder at all (it holds \(held))."
   }
 
   private static func seconds(_ duration: Duration) -> String {
@@ -103,12 +125,14 @@ public struct SubmissionGrader {
     return grade
   }
 
-  /// Puts the student's chapter folders into the workspace and returns the grader for it.
-  private func stage(_ submission: Submission) throws -> Grader {
+  /// Puts the student's chapter folders into the workspace and returns the grader for it, and
+  /// the chapters the hand-in lacks.
+  private func stage(_ submission: Submission) throws -> (Grader, Set<Chapter>) {
     try preparePristineCopy()
     let exercises = workspace.appendingPathComponent("Exercises")
     try FileManager.default.createDirectory(at: exercises, withIntermediateDirectories: true)
     var refused: [Chapter: String] = [:]
+    var lacking: Set<Chapter> = []
     for chapter in workbook.chapters {
       let theirs = submission.exercises.appendingPathComponent(chapter.folder)
       let ours = exercises.appendingPathComponent(chapter.folder)
@@ -116,6 +140,7 @@ public struct SubmissionGrader {
       try? FileManager.default.removeItem(at: staged)
       guard FileManager.default.fileExists(atPath: theirs.path) else {
         try? FileManager.default.removeItem(at: ours)
+        lacking.insert(chapter)
         continue
       }
       do {
@@ -147,7 +172,7 @@ public struct SubmissionGrader {
     var grader = Grader(workbook: Workbook(root: workspace, chapters: workbook.chapters), sources: .exercises)
     configure(&grader)
     grader.refused = refused
-    return grader
+    return (grader, lacking)
   }
 
   /// Copies what the grade depends on from this checkout, where the copy differs from it; an
@@ -157,6 +182,11 @@ public struct SubmissionGrader {
     for item in ["Package.swift", "Sources", "Tests", "Solutions"] {
       let source = workbook.root.appendingPathComponent(item)
       let target = workspace.appendingPathComponent(item)
+      // A student edition (the Gradescope autograder's) has no Solutions/, and grades without it.
+      guard FileManager.default.fileExists(atPath: source.path) else {
+        try? FileManager.default.removeItem(at: target)
+        continue
+      }
       guard try !isSame(source, target) else { continue }
       try? FileManager.default.removeItem(at: target)
       try copy(source, to: target)

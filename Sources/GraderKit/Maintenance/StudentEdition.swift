@@ -1,14 +1,20 @@
 import Foundation
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// The student edition of the workbook: what `./grader release DIR` writes, without the answer key.
 ///
 /// It holds the chapters (`Exercises/` with their lessons, hints and given code), their tests, the
 /// shared code, the grader, a README for students and the GitHub Classroom workflow; it leaves out
 /// `Solutions/`, the git history, build folders, the maintainers' CI and the grader's own tests.
-/// `pristine.sha256` records the checksum of every file a grade trusts (`Package.swift`, `grader`,
-/// `Sources/`, `Tests/`, each chapter's `Given/`), in `sha256sum`'s format, and the Classroom
-/// workflow carries the checksum of that list: a student who edits a test, the manifest or the
-/// grader gets no points until the file is back as it was.
+/// `pristine.sha256` records the checksum of every released file under `guardedPaths` (the
+/// manifests, `grader`, `Sources/`, `Tests/`, each chapter's `Given/`), in `sha256sum`'s format,
+/// and the Classroom workflow carries the checksum of that list: a student who edits, or adds, a
+/// file there gets no points until the files are back as released.
 ///
 ///     $ ./grader release ../concurrency-workbook-students
 ///     Wrote the student edition to /home/me/concurrency-workbook-students: 142 files, …
@@ -26,6 +32,16 @@ struct StudentEdition {
   static let chaptersPlaceholder = "{{CHAPTERS}}"
   static let digestPlaceholder = "{{PRISTINE_SHA256}}"
   static let maxScorePlaceholder = "{{MAX_SCORE}}"
+  static let guardedPlaceholder = "{{GUARDED_PATHS}}"
+
+  /// Everything that decides how the tests are built and run, as shell patterns from the top of
+  /// the workbook: every file below them must be a released one, unchanged. SwiftPM prefers a
+  /// `Package@swift-6.swift` to `Package.swift`, reads `Package.resolved` and `.swiftpm/`, and
+  /// reuses what a `.build` folder holds; `.swift-version` picks the toolchain.
+  static let guardedPaths = [
+    "Package*.swift", "Package.resolved", ".swiftpm", ".swift-version", ".build*", "grader", "Sources",
+    "Tests", "Exercises/*/Given",
+  ]
 
   /// Top-level entries the student edition leaves out: the answer key, history, local state, the
   /// maintainers' CI and guide, the instructors' Gradescope kit and the measurements of the solutions.
@@ -148,36 +164,34 @@ struct StudentEdition {
     return SHA256.hex(of: Data(text.utf8))
   }
 
-  /// The files a grade trusts, relative to `root` and sorted: the ones `pristine.sha256` lists.
+  /// The files under `guardedPaths`, relative to `root` and sorted: the ones `pristine.sha256` lists.
   static func pristinePaths(in root: URL) -> [String] {
     let files = FileManager.default
-    var paths = ["Package.swift", "grader"].filter {
-      files.fileExists(atPath: root.appendingPathComponent($0).path)
-    }
-    var folders = ["Sources", "Tests"]
-    let exercises = root.appendingPathComponent("Exercises")
-    for chapter in ((try? files.contentsOfDirectory(atPath: exercises.path)) ?? []).sorted() {
-      folders.append("Exercises/\(chapter)/Given")
-    }
-    for folder in folders {
-      let url = root.appendingPathComponent(folder)
-      for path in (try? files.subpathsOfDirectory(atPath: url.path)) ?? [] {
-        var isFolder: ObjCBool = false
-        if files.fileExists(atPath: url.appendingPathComponent(path).path, isDirectory: &isFolder),
-          !isFolder.boolValue
-        {
-          paths.append("\(folder)/\(path)")
-        }
+    let patterns = guardedPaths.map { ($0, $0.split(separator: "/").count) }
+    var paths: [String] = []
+    for path in (try? files.subpathsOfDirectory(atPath: root.path)) ?? [] {
+      let parts = path.split(separator: "/")
+      let guarded = patterns.contains { pattern, depth in
+        parts.count >= depth
+          && fnmatch(pattern, parts.prefix(depth).joined(separator: "/"), FNM_PATHNAME) == 0
+      }
+      var isFolder: ObjCBool = false
+      if guarded, files.fileExists(atPath: root.appendingPathComponent(path).path, isDirectory: &isFolder),
+        !isFolder.boolValue
+      {
+        paths.append(path)
       }
     }
     return paths.sorted()
   }
 
-  /// The Classroom workflow, holding the checksum of `pristine.sha256` and the workbook's points.
+  /// The Classroom workflow, holding the checksum of `pristine.sha256`, the guarded paths and the
+  /// workbook's points.
   private func writeWorkflow(_ workflow: String, into target: URL, checksumDigest: String) throws {
     let text =
       workflow
       .replacingOccurrences(of: Self.digestPlaceholder, with: checksumDigest)
+      .replacingOccurrences(of: Self.guardedPlaceholder, with: Self.guardedPaths.joined(separator: " "))
       .replacingOccurrences(
         of: Self.maxScorePlaceholder, with: String(workbook.chapters.map(\.points).reduce(0, +)))
     let file = target.appendingPathComponent(Self.workflowTemplate.target)
