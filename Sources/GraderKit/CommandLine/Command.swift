@@ -1,3 +1,5 @@
+import Foundation
+
 /// What the student or maintainer asked for on the command line: one command and its options.
 public enum Command: Equatable, Sendable {
   /// Grade all chapters, or the one named; the command when none is named.
@@ -63,10 +65,25 @@ public enum Command: Equatable, Sendable {
     var options: [Option] {
       Option.all.filter { $0.commands.contains(self) }
     }
+
+    /// Who the help shows the command to: the maintainers' and instructors' commands need the
+    /// answer key, which a student edition does not have.
+    var audience: Option.Audience {
+      switch self {
+      case .check, .audit, .compare, .release: .instructors
+      case .grade, .hint, .reset, .watch, .help: .everyone
+      }
+    }
   }
 
-  /// The text `./grader --help` prints.
+  /// The text `./grader --help` prints in the instructor edition: every command and option.
   public static let usage = HelpText.render()
+
+  /// The text `./grader --help` prints in the workbook at `root`: a student edition's lists only
+  /// the students' commands and options (`Workbook.isStudentEdition`).
+  public static func usage(in root: URL) -> String {
+    Workbook.isStudentEdition(at: root) ? HelpText.render(for: .everyone) : usage
+  }
 
   /// The command's name, as spelled on the command line.
   public var name: Name {

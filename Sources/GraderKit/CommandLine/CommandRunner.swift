@@ -20,7 +20,7 @@ public struct CommandRunner {
     if command.name != .reset && command.name != .release { Skeletons(workbook: workbook).snapshotIfNeeded() }
     switch command {
     case .help:
-      print(Command.usage + "\n")
+      print(Command.usage(in: workbook.root) + "\n")
       return 0
     case .check(let tuning):
       return try check(tuning)
@@ -51,8 +51,7 @@ public struct CommandRunner {
   /// A student edition has no `Solutions/` at all; a chapter's solution folder missing from the
   /// instructor's edition is a broken workbook instead, which the command itself reports.
   private func checkEdition() throws {
-    let solutions = workbook.root.appendingPathComponent(Sources.solutions.folderName)
-    guard !FileManager.default.fileExists(atPath: solutions.path) else { return }
+    guard Workbook.isStudentEdition(at: workbook.root) else { return }
     let needsSolutions: String? =
       switch command {
       case .check: "./grader check"
