@@ -108,7 +108,8 @@ let chapterTargets: [Target] = includedChapters.flatMap { chapter -> [Target] in
 /// measure the solutions, which it leaves out.
 let shipsBench = exists("Sources/Bench")
 let exampleProducts: [Product] =
-  [.executable(name: "demos", targets: ["Demos"])] + (shipsBench ? [.executable(name: "bench", targets: ["Bench"])] : [])
+  [.executable(name: "demos", targets: ["Demos"])]
+  + (shipsBench ? [.executable(name: "bench", targets: ["Bench"])] : [])
 /// The chapters whose solutions `benchmarks` measures.
 let benchmarkModules = ["CounterLocking", "ThreadPools", "ParallelCPU", "ProcessPool"]
 let buildsBenchmarks =

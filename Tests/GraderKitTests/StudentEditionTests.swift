@@ -159,7 +159,9 @@ struct StudentEditionTests {
     defer { release.remove() }
     let student = try runCommand(["--help"], in: release.student).printed
     let instructor = try runCommand(["--help"], in: release.instructor).printed
-    for word in ["./grader hint CHAPTER", "./grader watch", "./grader reset CHAPTER", "--seed", "--classroom"] {
+    for word in [
+      "./grader hint CHAPTER", "./grader watch", "./grader reset CHAPTER", "--seed", "--classroom",
+    ] {
       #expect(student.contains(word) && instructor.contains(word), "\(word)")
     }
     for word in [
@@ -168,7 +170,8 @@ struct StudentEditionTests {
     ] {
       #expect(!student.contains(word), "\(word) in the student's help:\n\(student)")
     }
-    for word in ["./grader check", "audit", "compare CHAPTER", "release DIR", "--solutions", "--submissions"] {
+    for word in ["./grader check", "audit", "compare CHAPTER", "release DIR", "--solutions", "--submissions"]
+    {
       #expect(instructor.contains(word), "\(word)")
     }
     #expect(student.split(separator: "\n").allSatisfy { $0.count <= HelpText.width })
@@ -194,7 +197,8 @@ struct StudentEditionTests {
     let student = folder.appendingPathComponent("student")
     _ = try StudentEdition(workbook: Workbook(root: FixtureWorkbook.checkout)).write(to: student)
     #expect(!FileManager.default.fileExists(atPath: student.appendingPathComponent("Sources/Bench").path))
-    #expect(!FileManager.default.fileExists(atPath: student.appendingPathComponent("Sources/Benchmarks").path))
+    #expect(
+      !FileManager.default.fileExists(atPath: student.appendingPathComponent("Sources/Benchmarks").path))
     // `describe` loads the package graph, which fails on a target whose folder is missing.
     let outcome = try Subprocess(
       executable: "/usr/bin/env",

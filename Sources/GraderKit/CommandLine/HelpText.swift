@@ -15,23 +15,23 @@ enum HelpText {
     let exitCodes =
       students
       ? """
-          0  every chapter graded passed
-          1  some chapter did not pass
-          2  bad usage: an unknown command, option or chapter, an option the command does not take,
-             or options that do not go together
-          3  the workbook or the environment is broken: not found, its shared code does not build, a
-             folder or file it needs is missing, or a file operation failed
-        """
+        0  every chapter graded passed
+        1  some chapter did not pass
+        2  bad usage: an unknown command, option or chapter, an option the command does not take,
+           or options that do not go together
+        3  the workbook or the environment is broken: not found, its shared code does not build, a
+           folder or file it needs is missing, or a file operation failed
+      """
       : """
-          0  every chapter graded passed (check: every invariant holds; audit: no test ever failed)
-          1  some chapter did not pass (check: some invariant is broken; audit: some test failed)
-          2  bad usage: an unknown command, option or chapter, an option the command does not take,
-             or options that do not go together
-          3  the workbook or the environment is broken: not found, its shared code does not build, a
-             folder or file it needs is missing, a zip to grade and no unzip, or a file operation or
-             a tool (cp, git) failed; or the command needs the answer key (check, compare,
-             --solutions) in a student edition
-        """
+        0  every chapter graded passed (check: every invariant holds; audit: no test ever failed)
+        1  some chapter did not pass (check: some invariant is broken; audit: some test failed)
+        2  bad usage: an unknown command, option or chapter, an option the command does not take,
+           or options that do not go together
+        3  the workbook or the environment is broken: not found, its shared code does not build, a
+           folder or file it needs is missing, a zip to grade and no unzip, or a file operation or
+           a tool (cp, git) failed; or the command needs the answer key (check, compare,
+           --solutions) in a student edition
+      """
     let examples =
       [
         ("./grader", "grade everything you have done so far"),

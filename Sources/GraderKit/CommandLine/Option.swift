@@ -29,7 +29,7 @@ public struct Option: Hashable, Sendable {
   /// Every option, in the order `--help` lists them.
   public static let all: [Option] = [
     solutions, format, timeout, jobs, seed, races, repeatCount, hog, mutants, submission, submissions,
-    csv, resume, gradescope, junit, classroom, yes, help,
+    csv, json, resume, shard, gradescope, junit, classroom, yes, help,
   ]
 
   /// The option spelled `spelling` (long or short), if there is one.
@@ -43,7 +43,8 @@ public struct Option: Hashable, Sendable {
   }
 
   static let solutions = Option(
-    name: "--solutions", audience: .instructors, help: "Grade Solutions/ instead of Exercises/.", commands: [.grade, .audit])
+    name: "--solutions", audience: .instructors, help: "Grade Solutions/ instead of Exercises/.",
+    commands: [.grade, .audit])
   static let format = Option(
     name: "--format", valueName: "FORMAT",
     help: "text (default) or json: the grade as JSON on standard output, progress on standard error.",
@@ -73,7 +74,8 @@ public struct Option: Hashable, Sendable {
       + "./grader --repeat N starts the audit.",
     commands: [.audit])
   static let hog = Option(
-    name: "--hog", audience: .instructors, help: "Keep every core busy with a spinning process while the audit runs.",
+    name: "--hog", audience: .instructors,
+    help: "Keep every core busy with a spinning process while the audit runs.",
     commands: [.audit])
   static let mutants = Option(
     name: "--mutants", audience: .instructors,
@@ -87,15 +89,26 @@ public struct Option: Hashable, Sendable {
   static let submissions = Option(
     name: "--submissions", audience: .instructors, valueName: "DIR",
     help: "Instructors: grade every hand-in in DIR, a subfolder or a .zip each (the student's id is "
-      + "its name, without .zip).", commands: [.grade])
+      + "its name, without .zip); with merge, the hand-ins whose every student the parts must hold "
+      + "once.", commands: [.grade, .merge])
   static let csv = Option(
     name: "--csv", audience: .instructors, valueName: "FILE",
     help: "With --submissions: write a row a student as soon as each is graded: id, total, points a "
-      + "chapter, status a chapter, seed, note.", commands: [.grade])
+      + "chapter, status a chapter, seed, note; with merge, where the merged CSV goes.",
+    commands: [.grade, .merge])
+  static let json = Option(
+    name: "--json", audience: .instructors, valueName: "FILE",
+    help: "With --submissions: write a line of JSON a student as soon as each is graded: the raw id, "
+      + "total, points and status a chapter, seed, isolation, note; with merge, where the merged "
+      + "lines go.", commands: [.grade, .merge])
   static let resume = Option(
     name: "--resume", audience: .instructors,
-    help: "With --submissions and --csv: keep the rows the CSV has and grade only the students it lacks.",
-    commands: [.grade])
+    help: "With --submissions and --csv or --json: keep what the files hold and grade only the students "
+      + "they lack.", commands: [.grade])
+  static let shard = Option(
+    name: "--shard", audience: .instructors, valueName: "K/N",
+    help: "With --submissions: grade only the K-th of N shares of the hand-ins, sorted by id (merge "
+      + "joins the parts).", commands: [.grade])
   static let gradescope = Option(
     name: "--gradescope", audience: .instructors, valueName: "PATH",
     help: "Also write Gradescope's results.json to PATH; with --submissions, PATH is a folder that "
