@@ -36,11 +36,10 @@ private func runTaskGroups() async throws {
     for text in texts { print("  " + text.trimmingCharacters(in: .newlines)) }
     print()
     let sum = Double(delays.reduce(0, +)) / 1000
-    print("That is the sum of their delays (\(String(format: "%.2f", sum))s): the server never had")
     print(
-      "more than \(server.statistics.peakInFlight) request in flight. Promise.all in Swift, async let for a fixed fan-out"
-    )
-    print("and a task group for any number, with one failure cancelling the rest, is chapter 7's")
-    print("exercise: Exercises/07-TaskGroups/, then ./grader 07.")
+      "That is the sum of their delays (\(String(format: "%.2f", sum))s): the server never had more than "
+        + "\(server.statistics.peakInFlight) request in flight.")
+    print("Promise.all in Swift (async let for a fixed fan-out, a task group for any number, one failure")
+    print("cancelling the rest) is chapter 7's exercise: Exercises/07-TaskGroups/, then ./grader 07.")
   }
 }

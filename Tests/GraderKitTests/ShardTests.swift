@@ -37,11 +37,14 @@ struct ShardTests {
   func merge() throws {
     let setup = try MergeSetup(students: ["carol", "=cmd", "alice", "bob", "dave"], shares: 3)
     defer { setup.remove() }
-    let (code, printed) = try setup.merge(setup.csvParts + setup.jsonParts)
+    // A share that had no student wrote an empty JSON lines file: an empty part.
+    let empty = setup.folder.appendingPathComponent("part-4.jsonl")
+    try "".write(to: empty, atomically: true, encoding: .utf8)
+    let (code, printed) = try setup.merge(setup.csvParts + setup.jsonParts + [empty])
     #expect(code == 0, "\(printed)")
     #expect(
       printed
-        == "Merged 6 parts: 5 students, every hand-in once, into \(setup.csvOut.path) and \(setup.jsonOut.path).\n"
+        == "Merged 7 parts: 5 students, every hand-in once, into \(setup.csvOut.path) and \(setup.jsonOut.path).\n"
     )
     let csv = try String(contentsOf: setup.csvOut, encoding: .utf8)
     #expect(csv == setup.gradebook.csv(setup.grades.sorted { $0.student! < $1.student! }), "\(csv)")

@@ -24,7 +24,8 @@ enum HelpText {
       """
       : """
         0  every chapter graded passed (check: every invariant holds; audit: no test ever failed)
-        1  some chapter did not pass (check: some invariant is broken; audit: some test failed)
+        1  some chapter did not pass (check: some invariant is broken; audit: some test failed;
+           merge: the parts do not hold every student once, and nothing was written)
         2  bad usage: an unknown command, option or chapter, an option the command does not take,
            or options that do not go together
         3  the workbook or the environment is broken: not found, its shared code does not build, a
@@ -45,6 +46,13 @@ enum HelpText {
           ("./grader --solutions --repeat 50 --hog", "maintainers: the flake audit"),
           ("./grader --submissions hand-ins --csv grades.csv", "instructors: a whole class (folders, zips)"),
           ("./grader --submissions hand-ins --csv grades.csv --resume", "... the students it lacks"),
+          (
+            "./grader --submissions hand-ins --shard 2/4 --json part-2.jsonl", "... the second of four shares"
+          ),
+          (
+            "./grader merge part-*.jsonl --json grades.jsonl --submissions hand-ins",
+            "... the shares joined"
+          ),
           ("./grader release ../workbook-students", "instructors: the edition to hand out"),
         ])
     // The short commands' words line up; a long one is followed by three spaces.

@@ -29,6 +29,8 @@ struct GradebookMerge {
           remedy:
             "merge joins the files that ./grader --submissions DIR --shard K/N wrote with --csv or --json.")
       }
+      // A share with no student (more shares than hand-ins) writes an empty JSON lines file.
+      if text.allSatisfy(\.isWhitespace) { continue }
       if text.first(where: { !$0.isWhitespace }) == "{" {
         try readLines(text, of: part)
       } else {
