@@ -104,14 +104,16 @@ let chapterTargets: [Target] = includedChapters.flatMap { chapter -> [Target] in
 /// break it. `bench` is a launcher: it builds `benchmarks`, which measures the reference
 /// solutions, in a scratch folder of its own with `WORKBOOK_BENCH=1 WORKBOOK_SOLUTIONS=all`.
 /// Every other build leaves `benchmarks` out, so it never compiles against the skeletons.
-let exampleProducts: [Product] = [
-  .executable(name: "demos", targets: ["Demos"]),
-  .executable(name: "bench", targets: ["Bench"]),
-]
+/// The student edition (`./grader release`) has no `Sources/Bench` or `Sources/Benchmarks`: they
+/// measure the solutions, which it leaves out.
+let shipsBench = exists("Sources/Bench")
+let exampleProducts: [Product] =
+  [.executable(name: "demos", targets: ["Demos"])]
+  + (shipsBench ? [.executable(name: "bench", targets: ["Bench"])] : [])
 /// The chapters whose solutions `benchmarks` measures.
 let benchmarkModules = ["CounterLocking", "ThreadPools", "ParallelCPU", "ProcessPool"]
 let buildsBenchmarks =
-  environment["WORKBOOK_BENCH"] == "1"
+  environment["WORKBOOK_BENCH"] == "1" && exists("Sources/Benchmarks")
   && benchmarkModules.allSatisfy { module in
     includedChapters.contains { $0.module == module && sourceFolder(of: $0).hasPrefix("Solutions/") }
   }
@@ -128,10 +130,9 @@ let benchmarkTargets: [Target] =
         }
     )
   ] : []
-let exampleTargets: [Target] = [
-  .executableTarget(name: "Demos", dependencies: ["FixtureServer", "SumWorker", "WorkbookCore"]),
-  .executableTarget(name: "Bench"),
-]
+let exampleTargets: [Target] =
+  [.executableTarget(name: "Demos", dependencies: ["FixtureServer", "SumWorker", "WorkbookCore"])]
+  + (shipsBench ? [.executableTarget(name: "Bench")] : [])
 
 /// The grader's and the fixture server's own suites build only when `WORKBOOK_TOOLING_TESTS=1`
 /// (`./grader check` sets it): a student's `swift test` is the course and nothing else. The

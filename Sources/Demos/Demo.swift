@@ -29,20 +29,20 @@ struct Demo: Sendable {
 
 /// Runs `body(0)` … `body(count - 1)` on threads of their own, all at once, and waits for them all.
 ///
-/// Chapter 1 builds this from a `JoinableThread`; here a `DispatchGroup` is the join.
+/// Each thread signals a semaphore once as its body returns, and the caller takes one signal a
+/// thread: a wait for all of them, for this one caller. A join that any thread can call, as often
+/// as it likes, is chapter 1's exercise (`JoinableThread`).
 func runOnThreads(_ count: Int, named name: String = "Thread", _ body: @escaping @Sendable (Int) -> Void) {
-  let finished = DispatchGroup()
+  let ended = DispatchSemaphore(value: 0)
   for index in 0..<count {
-    // Entered before the thread exists, so the wait below can't miss a thread not yet started.
-    finished.enter()
     let thread = Thread {
+      defer { ended.signal() }
       body(index)
-      finished.leave()
     }
     thread.name = "\(name)-\(index)"
     thread.start()
   }
-  finished.wait()
+  for _ in 0..<count { ended.wait() }
 }
 
 /// Times `body` on a clock that never jumps, and returns its result with the time it took.

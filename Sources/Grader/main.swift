@@ -13,7 +13,7 @@ do {
   ChildProcesses.adoptOrphans()
   // Help needs no workbook: it works from anywhere.
   if command == .help {
-    print(Command.usage)
+    print(Command.usage(in: root))
     exit(0)
   }
   let status = try CommandRunner(command: command, workbook: Workbook(root: root)).run()

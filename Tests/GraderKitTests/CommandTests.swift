@@ -88,6 +88,27 @@ struct CommandTests {
           })
       ),
       (
+        ["--submissions", "hand-ins", "--json", "grades.jsonl", "--shard", "2/3", "--resume"],
+        .grade(
+          with(GradeOptions()) {
+            $0.submissions = "hand-ins"
+            $0.jsonFile = "grades.jsonl"
+            $0.shard = Shard(index: 2, count: 3)
+            $0.resumes = true
+          })
+      ),
+      (
+        [
+          "merge", "a.csv", "b.jsonl", "--csv", "all.csv", "--json", "all.jsonl", "--submissions", "hand-ins",
+        ],
+        .merge(
+          with(MergeOptions(parts: ["a.csv", "b.jsonl"])) {
+            $0.csvFile = "all.csv"
+            $0.jsonFile = "all.jsonl"
+            $0.submissions = "hand-ins"
+          })
+      ),
+      (
         ["check", "--timeout", "60", "--jobs", "1", "--seed", "7", "--races"],
         .check(
           with(Tuning()) {
@@ -252,7 +273,19 @@ struct CommandTests {
     arguments: [
       (["--submission", "a", "--submissions", "b"], "--submission and --submissions go one at a time"),
       (["--csv", "grades.csv"], "--csv goes with --submissions DIR"),
-      (["--submissions", "d", "--resume"], "--resume goes with --submissions DIR --csv FILE"),
+      (
+        ["--submissions", "d", "--resume"],
+        "--resume goes with --submissions DIR and --csv FILE or --json FILE"
+      ),
+      (["--json", "g.jsonl"], "--json goes with --submissions DIR"),
+      (["--shard", "1/2"], "--shard goes with --submissions DIR"),
+      (["--submissions", "d", "--shard", "3/2"], "--shard takes K/N"),
+      (["--submissions", "d", "--shard", "0/2"], "--shard takes K/N"),
+      (["--submissions", "d", "--shard", "two"], "--shard takes K/N"),
+      (["merge", "--csv", "all.csv"], "merge needs the parts to join"),
+      (["merge", "a.csv", "b.csv"], "merge writes the whole to --csv FILE, --json FILE or both"),
+      (["merge", "a.csv", "--csv", "a.csv"], "a.csv is a part and the merged file"),
+      (["merge", "a.csv", "--csv", "b.csv", "--shard", "1/2"], "--shard does not apply to merge"),
       (["--submission", "d", "--csv", "g", "--resume"], "--csv goes with --submissions DIR"),
       (
         ["--solutions", "--submission", "alice"],

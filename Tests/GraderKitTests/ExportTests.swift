@@ -56,6 +56,25 @@ struct ExportTests {
   }
 
   @Test(
+    "a JSON line keeps the id as it is, formula or not, with each chapter's points and status and the isolation",
+    arguments: ["=cmd|' /C calc'!A0", "+1", "bob, the \"second\"", "plain"])
+  func jsonLine(id: String) throws {
+    let workbook = try Workbook(
+      root: TemporaryWorkbook(chapters: ["01-Threads", "02-CounterLocking", "03-RaceConditions"]).root)
+    var grade = sampleGrade
+    grade.student = id
+    grade.isolation = .namespaces
+    let line = try Gradebook(chapters: workbook.chapters).jsonLine(grade, note: nil)
+    #expect(!line.contains("\n"))
+    let entry = try JSONDecoder().decode(Gradebook.JSONLine.self, from: Data(line.utf8))
+    #expect(entry.id == id && entry.total == 15 && entry.maxTotal == 30 && entry.seed == 7)
+    #expect(entry.isolation == "namespaces" && entry.note == nil)
+    #expect(entry.chapters["02"] == .init(points: 5, maxPoints: 10, status: "failed"))
+    #expect(entry.chapters["03"]?.status == "crashed")
+    #expect(Gradebook.ids(inJSONLines: line + "\n" + line.prefix(20)) == [id], "a cut line is no student's")
+  }
+
+  @Test(
     "a CSV cell a spreadsheet would take for a formula starts with a quote, and reads back as it was",
     arguments: ["=HYPERLINK(\"http://x\")", "+1", "-2", "@SUM(A1)", "\ttab", "\rreturn", "=a,b", "plain"])
   func csvEscaping(id: String) throws {

@@ -75,6 +75,33 @@ struct InstructorCommandTests {
     #expect(solved.contains(#"failures="0" errors="0""#), "\(solved)")
   }
 
+  @Test(
+    "--json writes a line a student, in id order, with the raw id and the CSV's total, points, statuses and seed, and the isolation"
+  )
+  func jsonLines() async throws {
+    let batch = try await BatchRun.shared()
+    let lines = batch.jsonLines.split(separator: "\n")
+    #expect(
+      Gradebook.ids(inJSONLines: batch.jsonLines) == HandIn.allCases.map(\.rawValue), "\(batch.jsonLines)")
+    for line in lines {
+      let entry = try JSONDecoder().decode(Gradebook.JSONLine.self, from: Data(line.utf8))
+      let cells = try #require(Gradebook.records(batch.csv).first { $0.first == entry.id })
+      #expect(Gradebook.number(entry.total) == cells[1], "\(line)")
+      #expect(entry.chapters.keys.sorted() == ["01", "02"] && entry.maxTotal == 20)
+      #expect(entry.chapters.values.allSatisfy { $0.maxPoints == 10 })
+      #expect(entry.chapters["01"].map { Gradebook.number($0.points) } == cells[2], "\(line)")
+      #expect(
+        [entry.chapters["01"]?.status, entry.chapters["02"]?.status] == [cells[4], cells[5]], "\(line)")
+      #expect(String(entry.seed) == cells[6] && (entry.note ?? "") == cells[7], "\(line)")
+      #expect(Isolation(rawValue: entry.isolation) != nil, "\(line)")
+      // Every key, a null note included: an import script reads one shape.
+      let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+      #expect(
+        object.keys.sorted() == ["chapters", "id", "isolation", "maxTotal", "note", "seed", "total"],
+        "\(line)")
+    }
+  }
+
   @Test("the batch prints the CSV it writes, and exits 1 because not every hand-in passed")
   func batchOutput() async throws {
     let batch = try await BatchRun.shared()
@@ -82,9 +109,9 @@ struct InstructorCommandTests {
     #expect(batch.code == 1)
   }
 
-  @Test("--resume keeps the CSV's rows and grades only the students it lacks")
+  @Test("--resume keeps the CSV's rows and the JSON lines, and grades only the students they lack")
   func resume() async throws {
-    let csv = try await onOwnThread {
+    let (csv, json) = try await onOwnThread {
       let workbook = try FixtureWorkbook.course()
       defer { workbook.release() }
       let folder = FileManager.default.temporaryDirectory.appendingPathComponent("resume-\(UUID())")
@@ -99,13 +126,25 @@ struct InstructorCommandTests {
       a-solved,3,1,2,failed,failed,42,graded before the interruption
 
       """.write(to: csvFile, atomically: true, encoding: .utf8)
+      // The same student's line, and a line cut short by a crash after it.
+      let jsonFile = folder.appendingPathComponent("grades.jsonl")
+      try """
+      {"chapters":{},"id":"a-solved","isolation":"none","maxTotal":20,"note":"before","seed":42,"total":3}
+      {"chapters":{},"id":"b-ske
+      """.write(to: jsonFile, atomically: true, encoding: .utf8)
       _ = try runCommand(
         [
-          "--submissions", folder.appendingPathComponent("hand-ins").path, "--csv", csvFile.path, "--resume",
-          "--timeout", BatchRun.timeout,
+          "--submissions", folder.appendingPathComponent("hand-ins").path, "--csv", csvFile.path, "--json",
+          jsonFile.path, "--resume", "--timeout", BatchRun.timeout,
         ], in: workbook.root)
-      return try String(contentsOf: csvFile, encoding: .utf8)
+      return (
+        try String(contentsOf: csvFile, encoding: .utf8), try String(contentsOf: jsonFile, encoding: .utf8)
+      )
     }
+    let lines = json.split(separator: "\n")
+    #expect(lines.count == 2, "the cut line is dropped: \(json)")
+    #expect(lines.first?.contains(#""note":"before""#) == true, "\(json)")
+    #expect(Gradebook.ids(inJSONLines: json) == ["a-solved", "b-skeleton"], "\(json)")
     let records = Gradebook.records(csv)
     #expect(records.count == 3, "\(csv)")
     #expect(records.dropFirst().first?.first == "a-solved" && records.dropFirst().first?[1] == "3", "\(csv)")
@@ -184,7 +223,8 @@ struct InstructorCommandTests {
   }
 
   @Test(
-    "compare shows each test's result for the student and the solution, then the diff of the student's file")
+    "compare shows each test's result for the student and the solution, the student's failure messages under each failing test, then the diff of the student's file"
+  )
   func compare() async throws {
     let (code, printed) = try await onOwnThread {
       let workbook = try FixtureWorkbook.course()
@@ -202,6 +242,14 @@ struct InstructorCommandTests {
     #expect(lines.first?.hasPrefix("Chapter 02 · Doubling: student beside solution") == true, "\(printed)")
     #expect(lines.contains("✔ pass    ✔ pass    double(0) is 0"), "\(printed)")
     #expect(lines.contains("✘ fail    ✔ pass    double(21) is 42"), "\(printed)")
+    // Under the failing test, the student's failure: where, then the message.
+    let failing = try #require(lines.firstIndex(of: "✘ fail    ✔ pass    double(21) is 42"))
+    #expect(
+      lines[failing + 1] == "                    Tests/FailingTests/FailingTests.swift:16", "\(printed)")
+    #expect(lines[failing + 2].hasPrefix("                      Expectation failed"), "\(printed)")
+    #expect(
+      lines[(failing + 2)...].prefix { $0.hasPrefix("                  ") }.joined().contains("441"),
+      "\(printed)")
     #expect(
       lines.contains { $0.hasPrefix("Total") && $0.hasSuffix("1/2 student, 2/2 solution") }, "\(printed)")
     for line in ["--- solution/Failing.swift", "+++ student/Failing.swift", "-  x * 2", "+  x * x"] {
@@ -377,6 +425,8 @@ private struct BatchRun: Sendable {
   let code: Int32
   let printed: String
   let csv: String
+  /// What `--json` wrote: a line a student.
+  let jsonLines: String
   /// Each student's Gradescope results and JUnit XML, by id.
   let gradescope: [String: String]
   let junit: [String: String]
@@ -407,13 +457,16 @@ private struct BatchRun: Sendable {
       try handIn.write(into: folder.appendingPathComponent(handIn.rawValue))
     }
     let csvFile = exports.appendingPathComponent("grades.csv")
+    let jsonFile = exports.appendingPathComponent("grades.jsonl")
     (code, printed) = try runCommand(
       [
-        "--submissions", folder.path, "--csv", csvFile.path, "--timeout", Self.timeout,
+        "--submissions", folder.path, "--csv", csvFile.path, "--json", jsonFile.path, "--timeout",
+        Self.timeout,
         "--gradescope", exports.appendingPathComponent("gradescope").path,
         "--junit", exports.appendingPathComponent("junit").path,
       ], in: workbook.root)
     csv = try String(contentsOf: csvFile, encoding: .utf8)
+    jsonLines = try String(contentsOf: jsonFile, encoding: .utf8)
     func files(in name: String, ending suffix: String) throws -> [String: String] {
       let folder = exports.appendingPathComponent(name)
       var files: [String: String] = [:]

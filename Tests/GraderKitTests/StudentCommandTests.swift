@@ -31,6 +31,8 @@ struct StudentCommandTests {
       let (code, printed) = try runCommand(["hint", shown == 0 ? "02" : "Failing"], in: root)
       #expect(code == 0)
       #expect(printed.hasPrefix("Hint \(shown + 1) of 3, chapter 02 · Doubling"), "\(printed)")
+      // The file's note to its readers is not for one hint at a time.
+      #expect(!printed.contains(Hints.readersNote), "\(printed)")
       // This hint's phrase, and no other's: one hint at a time.
       for (index, phrase) in phrases.enumerated() {
         #expect(printed.contains(phrase) == (index == shown), "\(printed)")

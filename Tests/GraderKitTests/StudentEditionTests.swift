@@ -29,6 +29,9 @@ struct StudentEditionTests {
     let tests = try FileManager.default.contentsOfDirectory(
       atPath: release.student.appendingPathComponent("Tests").path)
     #expect(Set(tests) == ["HealthyTests", "FailingTests"], "\(tests)")
+    let sources = try FileManager.default.contentsOfDirectory(
+      atPath: release.student.appendingPathComponent("Sources").path)
+    #expect(sources == ["FaultSupport"], "the benchmarks of the solutions stay behind: \(sources)")
     #expect(
       release.exists("Exercises/02-Failing/README.md") && release.exists("Exercises/02-Failing/hints.md"))
     #expect(release.exists(".github/workflows/classroom.yml"))
@@ -167,6 +170,68 @@ struct StudentEditionTests {
     }
     #expect(GraderError.instructorEditionOnly("./grader check").exitCode == 3)
   }
+
+  @Test(
+    "a student edition's help lists the students' commands and options only; the instructor's lists them all"
+  )
+  func studentHelp() throws {
+    let release = try Release.make()
+    defer { release.remove() }
+    let student = try runCommand(["--help"], in: release.student).printed
+    let instructor = try runCommand(["--help"], in: release.instructor).printed
+    for word in [
+      "./grader hint CHAPTER", "./grader watch", "./grader reset CHAPTER", "--seed", "--classroom",
+    ] {
+      #expect(student.contains(word) && instructor.contains(word), "\(word)")
+    }
+    for word in [
+      "check", "audit", "compare", "release", "--solutions", "--mutants", "Mutants", "--repeat", "--hog",
+      "--submission", "--csv", "--resume", "--gradescope", "instructor", "answer key",
+    ] {
+      #expect(!student.contains(word), "\(word) in the student's help:\n\(student)")
+    }
+    for word in ["./grader check", "audit", "compare CHAPTER", "release DIR", "--solutions", "--submissions"]
+    {
+      #expect(instructor.contains(word), "\(word)")
+    }
+    #expect(student.split(separator: "\n").allSatisfy { $0.count <= HelpText.width })
+    #expect(Command.usage(in: release.student) == student.dropLast())
+  }
+
+  @Test("./grader hint in a student edition shows the hint without the note to readers of hints.md")
+  func studentHint() throws {
+    let release = try Release.make()
+    defer { release.remove() }
+    _ = try runCommand(["hint", "02"], in: release.student)
+    let second = try runCommand(["hint", "02"], in: release.student).printed
+    #expect(second.contains("Look at the number double multiplies by."), "\(second)")
+    #expect(!second.contains("Keep reading"), "\(second)")
+  }
+
+  @Test(
+    "the workbook's own manifest, in its student edition, declares only targets whose sources ship: no Bench, no Benchmarks"
+  )
+  func realManifest() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("real-release-\(UUID())")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let student = folder.appendingPathComponent("student")
+    _ = try StudentEdition(workbook: Workbook(root: FixtureWorkbook.checkout)).write(to: student)
+    #expect(!FileManager.default.fileExists(atPath: student.appendingPathComponent("Sources/Bench").path))
+    #expect(
+      !FileManager.default.fileExists(atPath: student.appendingPathComponent("Sources/Benchmarks").path))
+    // `describe` loads the package graph, which fails on a target whose folder is missing.
+    let outcome = try Subprocess(
+      executable: "/usr/bin/env",
+      arguments: [
+        "swift", "package", "--package-path", student.path, "--scratch-path",
+        folder.appendingPathComponent("scratch").path, "describe", "--type", "json",
+      ],
+      environment: ["WORKBOOK_BENCH": "1"], deadline: .seconds(300)
+    ).run()
+    #expect(outcome.termination == .exited(0), "\(outcome.output)")
+    #expect(outcome.output.contains(#""name" : "Demos""#), "\(outcome.output.prefix(2000))")
+    #expect(!outcome.output.contains(#""name" : "Bench""#) && !outcome.output.contains("Benchmarks"))
+  }
 }
 
 // MARK: - Fixtures
@@ -192,7 +257,7 @@ struct Release {
       to: release.instructor.appendingPathComponent(StudentEdition.templates))
     for state in [
       ".git/HEAD", ".grader/hints/02", ".build/debug/stale", "Tests/GraderKitTests/Suite.swift",
-      "Tests/Mutants/02-Failing/wrong.patch",
+      "Tests/Mutants/02-Failing/wrong.patch", "Sources/Bench/main.swift", "Sources/Benchmarks/main.swift",
     ] {
       let file = release.instructor.appendingPathComponent(state)
       try files.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)

@@ -95,6 +95,145 @@ struct LayoutCheckTests {
     #expect(names.contains("01-Threads · Work.swift declares the same public API in both"))
   }
 
+  /// The counter of a chapter's solution: the locked read, pause and write.
+  static let lockedCounter = """
+    public final class Counter: Sendable {
+      private let pause: Pause
+      private let count: Mutex<Int>
+
+      public func increment(by amount: Int) {
+        // One critical section: nobody slips in between.
+        count.withLock { count in
+          let current = count
+          pause()
+          count = current + amount
+        }
+      }
+    }
+    """
+
+  @Test(
+    "a demo that retypes four lines of a solution with other names and comments breaks check, naming both files and lines; three alike lines do not"
+  )
+  func demoCarryingTheAnswer() throws {
+    let workbook = try TemporaryWorkbook(chapters: ["01-Threads"])
+    try workbook.writeCompleteChapter("01-Threads")
+    try workbook.write(Self.lockedCounter, to: "Solutions/01-Threads/Counter.swift")
+    try workbook.write("public final class Counter: Sendable {}\n", to: "Exercises/01-Threads/Counter.swift")
+    // The old chapter 2 demo's locked counter: the solution's lines, a pause and a name apart.
+    try workbook.write(
+      """
+      import Synchronization
+
+      private final class LockedCounter: Sendable {
+        private let count = Mutex(0)
+
+        func increment() {
+          count.withLock { count in
+            let current = count
+            usleep(1_000)  // the guide's time.sleep(0.001)
+            count = current + 1
+          }
+        }
+      }
+      """, to: "Sources/Demos/Copied.swift")
+    // The race alone, as a demo shows it: three lines like the solution's, then no lock.
+    try workbook.write(
+      """
+      private final class UnlockedCounter: @unchecked Sendable {
+        var value = 0
+
+        func increment() {
+          let current = value
+          usleep(1_000)
+          value = current + 1
+        }
+      }
+      """, to: "Sources/Demos/Race.swift")
+    let items = Check(workbook: try Workbook(root: workbook.root)).layoutItems()
+    let copied = try #require(items.first { $0.name == "Sources/Demos/Copied.swift gives no solution away" })
+    #expect(
+      copied.problem?.hasPrefix(
+        "6 code lines in a row from line 4 are Solutions/01-Threads/Counter.swift's from line 3")
+        == true, "\(copied.problem ?? "")")
+    let race = try #require(items.first { $0.name == "Sources/Demos/Race.swift gives no solution away" })
+    #expect(race.isPassing, "\(race.problem ?? "")")
+  }
+
+  @Test(
+    "two lines are alike when at most half the longer one's tokens differ; comments and prints do not count")
+  func alikeLines() {
+    func tokens(_ line: String) -> [Substring] { SharedCode.lines(of: line).first?.tokens ?? [] }
+    #expect(SharedCode.areAlike(tokens("count = current + 1"), tokens("count = current + amount")))
+    #expect(SharedCode.areAlike(tokens("usleep(1_000)"), tokens("pause()")))
+    #expect(!SharedCode.areAlike(tokens("let x = 1"), tokens("return pages.compactMap { $0 }")))
+    #expect(tokens(#"let s = "a // b" // note"#) == ["let", "s", "=", #""a // b""#])
+    #expect(SharedCode.lines(of: "/* a\n b */\n}\nprint(\"x\")\nimport Foundation\n").isEmpty)
+  }
+
+  @Test(
+    "a README whose example of ./grader is not the skeletons' table is named with both totals; readme rewrites it, and a new seed changes nothing"
+  )
+  func readmeExample() throws {
+    let workbook = try TemporaryWorkbook(chapters: ["01-Threads"])
+    let stale = """
+      # Workbook
+
+      \(ReadmeExample.begin)
+      ```console
+      $ ./grader
+          Total                           0/77   0/100   0 of 10 chapters passed
+      ```
+      \(ReadmeExample.end)
+
+      More.
+
+      """
+    for file in ReadmeExample.files { try workbook.write(stale, to: file) }
+    let example = ReadmeExample(workbook: try Workbook(root: workbook.root))
+    var grade = Grade(
+      sources: .exercises, seed: 793_889,
+      chapters: [
+        ChapterResult(
+          id: "01", title: "Threads and join", module: "Threads", status: .failed, passed: 0, total: 6,
+          message: nil, failures: [], tests: [.init(name: "join() waits", passed: false)], output: nil,
+          maxScore: 10)
+      ])
+    let problems = example.problems(for: grade)
+    #expect(problems.map(\.file) == ReadmeExample.files)
+    for problem in problems {
+      #expect(problem.problem?.contains("its total 0/77 0/100") == true, "\(problem)")
+      #expect(problem.problem?.contains("theirs 0/6 0/10") == true, "\(problem)")
+    }
+    #expect(try example.write(grade) == ReadmeExample.files)
+    grade.seed = 42
+    #expect(example.problems(for: grade).allSatisfy { $0.problem == nil })
+    let text = try String(contentsOf: workbook.root.appendingPathComponent("README.md"), encoding: .utf8)
+    #expect(text.hasPrefix("# Workbook\n\n\(ReadmeExample.begin)\n```console\n$ ./grader\n"), "\(text)")
+    #expect(
+      text.contains("01  Threads and join") && text.hasSuffix("\(ReadmeExample.end)\n\nMore.\n"), "\(text)")
+    #expect(try example.write(grade) == [], "nothing to change")
+    // The failures under the table may point at another line, or list races, in another run.
+    var racy = grade
+    racy.chapters[0].failures = [.init(test: "join() waits", message: "x", file: "Tests/T.swift", line: 9)]
+    racy.chapters[0].races = ["data race: Threads.swift:3"]
+    #expect(example.problems(for: racy).allSatisfy { $0.problem == nil })
+    var more = grade
+    more.chapters[0].total = 7
+    #expect(example.problems(for: more).allSatisfy { $0.problem?.contains("theirs 0/7 0/10") == true })
+    try workbook.write("# No block\n", to: "README.md")
+    #expect(example.problems(for: grade).first?.problem?.hasPrefix("no block between") == true)
+  }
+
+  @Test("no demo of this workbook gives a solution away")
+  func workbookDemos() throws {
+    let items = Check(workbook: try Workbook(root: FixtureWorkbook.checkout)).demoItems()
+    #expect(items.count >= 10)
+    for item in items {
+      #expect(item.isPassing, "\(item.name): \(item.problem ?? "")")
+    }
+  }
+
   @Test("a mutant is a patch that applies to the solution and says, on its first line, what rule it breaks")
   func mutantLayout() throws {
     let workbook = try TemporaryWorkbook(chapters: ["01-Threads"])

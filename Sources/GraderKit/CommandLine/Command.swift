@@ -1,3 +1,5 @@
+import Foundation
+
 /// What the student or maintainer asked for on the command line: one command and its options.
 public enum Command: Equatable, Sendable {
   /// Grade all chapters, or the one named; the command when none is named.
@@ -16,11 +18,15 @@ public enum Command: Equatable, Sendable {
   case watch(Tuning)
   /// Instructors: write the student edition, without the answer key, into a new folder.
   case release(folder: String)
+  /// Instructors: put the parts of a class graded in shares (`--shard`) together.
+  case merge(MergeOptions)
+  /// Maintainers: write the skeletons' table into the READMEs' example of `./grader`.
+  case readme(Tuning)
   case help
 
   /// The commands, as their words are spelled on the command line and listed by `--help`.
   public enum Name: String, CaseIterable, Sendable {
-    case grade, check, audit, compare, hint, reset, watch, release, help
+    case grade, check, audit, compare, hint, reset, watch, release, merge, readme, help
 
     /// How the command is called, without its options.
     var synopsis: String {
@@ -29,7 +35,8 @@ public enum Command: Equatable, Sendable {
       case .audit: "audit [CHAPTER]"
       case .compare, .hint, .reset: "\(rawValue) CHAPTER"
       case .release: "release DIR"
-      case .check, .watch, .help: rawValue
+      case .merge: "merge PART…"
+      case .check, .watch, .readme, .help: rawValue
       }
     }
 
@@ -55,6 +62,13 @@ public enum Command: Equatable, Sendable {
           + "Exercises/, Tests/, Sources/, the lessons and the grader, a README for students and the "
           + "GitHub Classroom workflow; no Solutions/ and no git history. pristine.sha256 records the "
           + "checksums of the files a grade trusts."
+      case .merge:
+        "Instructors: join the parts of a class graded in shares (--shard K/N): CSV parts into --csv "
+          + "FILE, JSON lines parts into --json FILE. Exit code 1, and nothing written, when a student "
+          + "is in two parts, or, with --submissions DIR, a hand-in is in none."
+      case .readme:
+        "Maintainers: grade the skeletons and write their table into the example of ./grader in "
+          + "README.md and the student README, between their markers (check fails when they differ)."
       case .help: "Show this help, as -h and --help do anywhere on the command line."
       }
     }
@@ -63,10 +77,25 @@ public enum Command: Equatable, Sendable {
     var options: [Option] {
       Option.all.filter { $0.commands.contains(self) }
     }
+
+    /// Who the help shows the command to: the maintainers' and instructors' commands need the
+    /// answer key, which a student edition does not have.
+    var audience: Option.Audience {
+      switch self {
+      case .check, .audit, .compare, .release, .merge, .readme: .instructors
+      case .grade, .hint, .reset, .watch, .help: .everyone
+      }
+    }
   }
 
-  /// The text `./grader --help` prints.
+  /// The text `./grader --help` prints in the instructor edition: every command and option.
   public static let usage = HelpText.render()
+
+  /// The text `./grader --help` prints in the workbook at `root`: a student edition's lists only
+  /// the students' commands and options (`Workbook.isStudentEdition`).
+  public static func usage(in root: URL) -> String {
+    Workbook.isStudentEdition(at: root) ? HelpText.render(for: .everyone) : usage
+  }
 
   /// The command's name, as spelled on the command line.
   public var name: Name {
@@ -79,6 +108,8 @@ public enum Command: Equatable, Sendable {
     case .reset: .reset
     case .watch: .watch
     case .release: .release
+    case .merge: .merge
+    case .readme: .readme
     case .help: .help
     }
   }
@@ -122,6 +153,13 @@ public enum Command: Equatable, Sendable {
           "release needs a folder to write, such as ./grader release ../workbook-students.")
       }
       self = .release(folder: folder)
+    case .readme:
+      try parsed.checkNoPositionals()
+      self = .readme(try Tuning(parsed))
+    case .merge:
+      let options = try MergeOptions(parsed)
+      try options.validate()
+      self = .merge(options)
     case .help:
       self = .help
     }

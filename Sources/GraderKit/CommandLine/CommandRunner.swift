@@ -16,11 +16,13 @@ public struct CommandRunner {
   public func run() throws -> Int32 {
     try checkEdition()
     // Not before a reset: a copy taken then would hold the very edits the student wants undone;
-    // nor for a release, which reads the workbook and writes elsewhere.
-    if command.name != .reset && command.name != .release { Skeletons(workbook: workbook).snapshotIfNeeded() }
+    // nor for a release, which reads the workbook and writes elsewhere, or a merge, which reads grades.
+    if ![.reset, .release, .merge].contains(command.name) {
+      Skeletons(workbook: workbook).snapshotIfNeeded()
+    }
     switch command {
     case .help:
-      print(Command.usage + "\n")
+      print(Command.usage(in: workbook.root) + "\n")
       return 0
     case .check(let tuning):
       return try check(tuning)
@@ -43,6 +45,16 @@ public struct CommandRunner {
       let release = try StudentEdition(workbook: workbook).write(to: URL(fileURLWithPath: folder))
       print(release.summary + "\n")
       return 0
+    case .merge(let options):
+      return try merge(options)
+    case .readme(let tuning):
+      let skeletons = try grader(.exercises, tuning).grade(nil)
+      let changed = try ReadmeExample(workbook: workbook).write(skeletons)
+      print(
+        (changed.isEmpty
+          ? "The READMEs already show the skeletons' table."
+          : "Wrote the skeletons' table into \(changed.joined(separator: " and ")).") + "\n")
+      return 0
     }
   }
 
@@ -51,13 +63,13 @@ public struct CommandRunner {
   /// A student edition has no `Solutions/` at all; a chapter's solution folder missing from the
   /// instructor's edition is a broken workbook instead, which the command itself reports.
   private func checkEdition() throws {
-    let solutions = workbook.root.appendingPathComponent(Sources.solutions.folderName)
-    guard !FileManager.default.fileExists(atPath: solutions.path) else { return }
+    guard Workbook.isStudentEdition(at: workbook.root) else { return }
     let needsSolutions: String? =
       switch command {
       case .check: "./grader check"
       case .compare: "./grader compare"
       case .release: "./grader release"
+      case .readme: "./grader readme"
       case .grade(let options) where options.sources == .solutions: "./grader --solutions"
       case .audit(let options) where options.sources == .solutions: "./grader audit --solutions"
       default: nil
@@ -131,23 +143,32 @@ public struct CommandRunner {
   /// Grades every hand-in in `folder`, a row each as soon as it is graded; one that breaks in any
   /// way gets its row all the same, and `--resume` skips the students the CSV already has.
   private func gradeBatch(in folder: String, chapters: [Chapter]?, _ options: GradeOptions) throws -> Int32 {
-    let handIns = try HandIn.all(in: URL(fileURLWithPath: folder))
+    var handIns = try HandIn.all(in: URL(fileURLWithPath: folder))
     let graded = chapters ?? workbook.chapters
     let gradebook = Gradebook(chapters: graded)
     var batch = Batch(workbook: workbook)
     batch.chapters = chapters
     batch.configure = Self.configure(options.tuning)
     batch.slots = options.tuning.jobs ?? Batch.defaultSlots
+    if let shard = options.shard {
+      let all = handIns.count
+      handIns = shard.select(handIns)
+      let range = handIns.first.map { "\($0.id) … \(handIns.last?.id ?? "")" } ?? "none"
+      batch.log("Share \(shard.index) of \(shard.count): \(handIns.count) of the \(all) students (\(range)).")
+    }
     if handIns.contains(where: \.isZip) { batch.unpacker = try Self.unpacker() }
     let file = try options.csvFile.map {
       try GradebookFile(path: $0, gradebook: gradebook, resuming: options.resumes)
     }
-    let already = Set(
-      file.map { Gradebook.ids(inCSV: (try? String(contentsOfFile: $0.path, encoding: .utf8)) ?? "") } ?? [])
+    let jsonFile = try options.jsonFile.map { try JSONLinesFile(path: $0, resuming: options.resumes) }
+    // A student is done when every file asked for holds them: one cut short between the two is graded again.
+    let kept = [file?.ids, jsonFile?.ids].compactMap { $0.map(Set.init) }
+    let already = kept.dropFirst().reduce(kept.first ?? []) { $0.intersection($1) }
     let toGrade = handIns.filter { !already.contains($0.id) }
     if toGrade.count < handIns.count {
+      let files = [options.csvFile, options.jsonFile].compactMap { $0 }.joined(separator: " and ")
       batch.log(
-        "\(handIns.count - toGrade.count) of \(handIns.count) students are in \(options.csvFile ?? "") already (--resume): grading the other \(toGrade.count)."
+        "\(handIns.count - toGrade.count) of \(handIns.count) students are in \(files) already (--resume): grading the other \(toGrade.count)."
       )
     }
     let grades = Mutex<[Grade]>([])
@@ -165,18 +186,20 @@ public struct CommandRunner {
           try Self.write(
             grade.junitXML(), to: URL(fileURLWithPath: folder).appendingPathComponent("\(id).xml").path)
         }
+        try jsonFile?.append(try gradebook.jsonLine(grade, note: note))
         try file?.append(gradebook.row(grade, note: note))
         grades.withLock { $0.append(grade) }
       }
     } catch {
-      if let file {
+      if let path = file?.path ?? jsonFile?.path {
         batch.log(
-          "The batch stopped; every student graded so far has a row in \(file.path): run it again with --resume to grade the rest."
+          "The batch stopped; every student graded so far is in \(path): run it again with --resume to grade the rest."
         )
       }
       throw error
     }
     try file?.sortRows()
+    try jsonFile?.sortLines()
     let done = grades.withLock { $0 }.sorted { ($0.student ?? "") < ($1.student ?? "") }
     if options.format == .json {
       let encoder = JSONEncoder()
@@ -188,6 +211,33 @@ public struct CommandRunner {
       print(gradebook.csv(done))
     }
     return done.allSatisfy(\.isPassing) ? 0 : 1
+  }
+
+  /// Joins the parts of a class graded in shares; exit code 1, and nothing written, when they do
+  /// not hold every student once.
+  private func merge(_ options: MergeOptions) throws -> Int32 {
+    let merged = try GradebookMerge(parts: options.parts)
+    let students = try options.submissions.map { try HandIn.all(in: URL(fileURLWithPath: $0)).map(\.id) }
+    var problems = merged.problems(students: students)
+    if options.csvFile != nil && merged.csv == nil {
+      problems.append("--csv asks for a CSV, and no part is one: give the parts that --csv wrote.")
+    }
+    if options.jsonFile != nil && merged.lines.isEmpty {
+      problems.append("--json asks for JSON lines, and no part holds any: give the parts that --json wrote.")
+    }
+    guard problems.isEmpty else {
+      print(
+        (problems.map { "✘ \($0)" } + ["Nothing written: the parts are not the class."]).joined(
+          separator: "\n") + "\n")
+      return 1
+    }
+    if let path = options.csvFile, let csv = merged.csv { try write(csv, to: path) }
+    if let path = options.jsonFile { try write(merged.jsonLines, to: path) }
+    let written = [options.csvFile, options.jsonFile].compactMap { $0 }.joined(separator: " and ")
+    let checked = students == nil ? "" : ", every hand-in once"
+    print(
+      "Merged \(options.parts.count) parts: \(merged.studentCount) students\(checked), into \(written).\n")
+    return 0
   }
 
   private func audit(_ options: AuditOptions) throws -> Int32 {

@@ -15,8 +15,12 @@ public struct GradeOptions: CommandOptions {
   public var submissions: String?
   /// Where `--submissions` writes its table of grades (`--csv`).
   public var csvFile: String?
+  /// Where `--submissions` writes a line of JSON a student (`--json`).
+  public var jsonFile: String?
   /// Whether a batch keeps the CSV's rows and grades only the students it lacks (`--resume`).
   public var resumes = false
+  /// The share of the hand-ins to grade (`--shard K/N`); nil grades them all.
+  public var shard: Shard?
   /// Where Gradescope's `results.json` goes (`--gradescope`); with `--submissions`, a folder.
   public var gradescopeFile: String?
   /// Where the JUnit XML goes (`--junit`); with `--submissions`, a folder.
@@ -39,7 +43,9 @@ public struct GradeOptions: CommandOptions {
     submission = arguments.value(of: .submission)
     submissions = arguments.value(of: .submissions)
     csvFile = arguments.value(of: .csv)
+    jsonFile = arguments.value(of: .json)
     resumes = arguments.isGiven(.resume)
+    shard = try arguments.value(of: .shard).map(Shard.init(parsing:))
     gradescopeFile = arguments.value(of: .gradescope)
     junitFile = arguments.value(of: .junit)
     classroomFile = arguments.value(of: .classroom)
@@ -52,8 +58,15 @@ public struct GradeOptions: CommandOptions {
     if csvFile != nil && submissions == nil {
       throw GraderError.usage("--csv goes with --submissions DIR.")
     }
-    if resumes && (submissions == nil || csvFile == nil) {
-      throw GraderError.usage("--resume goes with --submissions DIR --csv FILE: the CSV says whom to skip.")
+    if jsonFile != nil && submissions == nil {
+      throw GraderError.usage("--json goes with --submissions DIR.")
+    }
+    if shard != nil && submissions == nil {
+      throw GraderError.usage("--shard goes with --submissions DIR: it grades a share of its hand-ins.")
+    }
+    if resumes && (submissions == nil || (csvFile == nil && jsonFile == nil)) {
+      throw GraderError.usage(
+        "--resume goes with --submissions DIR and --csv FILE or --json FILE: the files say whom to skip.")
     }
     if submissions != nil && classroomFile != nil {
       throw GraderError.usage(

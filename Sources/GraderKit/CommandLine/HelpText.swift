@@ -3,9 +3,61 @@ enum HelpText {
   /// The width the help's lines are wrapped to.
   static let width = 100
 
-  static func render() -> String {
-    let usage = Command.Name.allCases.filter { $0 != .help }.map { name in
-      "./grader \(name.synopsis)\(optionsSynopsis(of: name))"
+  /// The help for `audience`: `.instructors` lists everything, `.everyone` only what students use.
+  static func render(for audience: Option.Audience = .instructors) -> String {
+    let shown = { (who: Option.Audience) in audience == .instructors || who == .everyone }
+    let commands = Command.Name.allCases.filter { shown($0.audience) }
+    let options = Option.all.filter { shown($0.audience) }
+    let usage = commands.filter { $0 != .help }.map { name in
+      "./grader \(name.synopsis)\(optionsSynopsis(of: name, among: options))"
+    }
+    let students = audience == .everyone
+    let exitCodes =
+      students
+      ? """
+        0  every chapter graded passed
+        1  some chapter did not pass
+        2  bad usage: an unknown command, option or chapter, an option the command does not take,
+           or options that do not go together
+        3  the workbook or the environment is broken: not found, its shared code does not build, a
+           folder or file it needs is missing, or a file operation failed
+      """
+      : """
+        0  every chapter graded passed (check: every invariant holds; audit: no test ever failed)
+        1  some chapter did not pass (check: some invariant is broken; audit: some test failed;
+           merge: the parts do not hold every student once, and nothing was written)
+        2  bad usage: an unknown command, option or chapter, an option the command does not take,
+           or options that do not go together
+        3  the workbook or the environment is broken: not found, its shared code does not build, a
+           folder or file it needs is missing, a zip to grade and no unzip, or a file operation or
+           a tool (cp, git) failed; or the command needs the answer key (check, compare,
+           --solutions) in a student edition
+      """
+    let examples =
+      [
+        ("./grader", "grade everything you have done so far"),
+        ("./grader 02", "chapter 2, with every failure message and where to find hints"),
+        ("./grader hint 02", "chapter 2's next hint"),
+        ("./grader --format json", "for scripts"),
+      ]
+      + (students
+        ? []
+        : [
+          ("./grader --solutions --repeat 50 --hog", "maintainers: the flake audit"),
+          ("./grader --submissions hand-ins --csv grades.csv", "instructors: a whole class (folders, zips)"),
+          ("./grader --submissions hand-ins --csv grades.csv --resume", "... the students it lacks"),
+          (
+            "./grader --submissions hand-ins --shard 2/4 --json part-2.jsonl", "... the second of four shares"
+          ),
+          (
+            "./grader merge part-*.jsonl --json grades.jsonl --submissions hand-ins",
+            "... the shares joined"
+          ),
+          ("./grader release ../workbook-students", "instructors: the edition to hand out"),
+        ])
+    // The short commands' words line up; a long one is followed by three spaces.
+    let exampleLines = examples.map { command, what in
+      "  " + command + String(repeating: " ", count: max(3, 25 - command.count)) + what
     }
     return """
       USAGE: \(usage.joined(separator: "\n       "))
@@ -14,35 +66,22 @@ enum HelpText {
       own, and prints a table with the failing behaviours of each chapter.
 
       COMMANDS:
-      \(table(Command.Name.allCases.map { ($0.synopsis, $0.summary) }))
+      \(table(commands.map { ($0.synopsis, $0.summary) }))
 
       OPTIONS:
-      \(table(Option.all.map { (spelling(of: $0), help(of: $0)) }))
+      \(table(options.map { (spelling(of: $0), help(of: $0, commands: commands, for: audience)) }))
 
       EXIT CODES:
-        0  every chapter graded passed (check: every invariant holds; audit: no test ever failed)
-        1  some chapter did not pass (check: some invariant is broken; audit: some test failed)
-        2  bad usage: an unknown command, option or chapter, an option the command does not take,
-           or options that do not go together
-        3  the workbook or the environment is broken: not found, its shared code does not build, a
-           folder or file it needs is missing, a zip to grade and no unzip, or a file operation or
-           a tool (cp, git) failed; or the command needs the answer key (check, compare,
-           --solutions) in a student edition
+      \(exitCodes)
 
       EXAMPLES:
-        ./grader                 grade everything you have done so far
-        ./grader 02              chapter 2, with every failure message and where to find hints
-        ./grader --format json   for scripts
-        ./grader --solutions --repeat 50 --hog   maintainers: the flake audit
-        ./grader --submissions hand-ins --csv grades.csv   instructors: a whole class (folders, zips)
-        ./grader --submissions hand-ins --csv grades.csv --resume   ... the students it lacks
-        ./grader release ../workbook-students   instructors: the edition to hand out
+      \(exampleLines.joined(separator: "\n"))
       """
   }
 
   /// `[OPTIONS]`, or the one option a command takes besides `--help`, or nothing.
-  private static func optionsSynopsis(of name: Command.Name) -> String {
-    let options = name.options.filter { $0 != .help }
+  private static func optionsSynopsis(of name: Command.Name, among shown: [Option]) -> String {
+    let options = name.options.filter { $0 != .help && shown.contains($0) }
     switch options.count {
     case 0: return ""
     case 1: return " [\(spelling(of: options[0], withAlias: false))]"
@@ -56,10 +95,14 @@ enum HelpText {
     return alias + option.name + (option.valueName.map { " \($0)" } ?? "")
   }
 
-  /// An option's help, followed by the commands that take it unless every command does.
-  private static func help(of option: Option) -> String {
-    guard option.commands.count < Command.Name.allCases.count else { return option.help }
-    return option.help + " [" + option.commands.map(\.rawValue).joined(separator: ", ") + "]"
+  /// An option's help, followed by the commands listed that take it unless every one does.
+  private static func help(of option: Option, commands: [Command.Name], for audience: Option.Audience)
+    -> String
+  {
+    let text = audience == .everyone ? option.studentHelp ?? option.help : option.help
+    let takers = option.commands.filter(commands.contains)
+    guard takers.count < commands.count else { return text }
+    return text + " [" + takers.map(\.rawValue).joined(separator: ", ") + "]"
   }
 
   /// Two columns, the second wrapped to `width` and aligned past the widest entry of the first.

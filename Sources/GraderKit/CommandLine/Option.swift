@@ -11,13 +11,25 @@ public struct Option: Hashable, Sendable {
   public let valueName: String?
   /// What it does, for `--help`.
   public let help: String
+  /// What it does, for a student edition's `--help`, where `help` speaks of instructors' options.
+  public let studentHelp: String?
   /// The commands that take it, in the order the help lists them.
   public let commands: [Command.Name]
+  /// Who the help shows it to: a student edition's help leaves out what only instructors use.
+  public let audience: Audience
+
+  /// Who an option or a command is for.
+  public enum Audience: Sendable {
+    /// Students and instructors: every edition's help lists it.
+    case everyone
+    /// Instructors and maintainers, with the answer key: only the instructor edition's help lists it.
+    case instructors
+  }
 
   /// Every option, in the order `--help` lists them.
   public static let all: [Option] = [
     solutions, format, timeout, jobs, seed, races, repeatCount, hog, mutants, submission, submissions,
-    csv, resume, gradescope, junit, classroom, yes, help,
+    csv, json, resume, shard, gradescope, junit, classroom, yes, help,
   ]
 
   /// The option spelled `spelling` (long or short), if there is one.
@@ -31,7 +43,8 @@ public struct Option: Hashable, Sendable {
   }
 
   static let solutions = Option(
-    name: "--solutions", help: "Grade Solutions/ instead of Exercises/.", commands: [.grade, .audit])
+    name: "--solutions", audience: .instructors, help: "Grade Solutions/ instead of Exercises/.",
+    commands: [.grade, .audit])
   static let format = Option(
     name: "--format", valueName: "FORMAT",
     help: "text (default) or json: the grade as JSON on standard output, progress on standard error.",
@@ -44,10 +57,11 @@ public struct Option: Hashable, Sendable {
     name: "--jobs", valueName: "N",
     help: "How many chapters' tests run at once (default 2); with --submissions, how many students are "
       + "graded at once, each in a workspace of its own, one build at a time (default 2).",
-    commands: [.grade, .check, .audit])
+    studentHelp: "How many chapters' tests run at once (default 2).", commands: [.grade, .check, .audit])
   static let seed = Option(
     name: "--seed", valueName: "N",
     help: "Replay the random inputs of an earlier run (audit: the runs' seeds follow N).",
+    studentHelp: "Replay the random inputs of an earlier run (each run prints its seed).",
     commands: [.grade, .check, .audit, .compare, .watch])
   static let races = Option(
     name: "--races",
@@ -55,36 +69,48 @@ public struct Option: Hashable, Sendable {
       + "pass but race the status \"data race\".",
     commands: [.grade, .check, .audit, .compare, .watch])
   static let repeatCount = Option(
-    name: "--repeat", valueName: "N",
+    name: "--repeat", audience: .instructors, valueName: "N",
     help: "How many times the audit runs the tests (default \(AuditOptions.defaultRuns)); on its own, "
       + "./grader --repeat N starts the audit.",
     commands: [.audit])
   static let hog = Option(
-    name: "--hog", help: "Keep every core busy with a spinning process while the audit runs.",
+    name: "--hog", audience: .instructors,
+    help: "Keep every core busy with a spinning process while the audit runs.",
     commands: [.audit])
   static let mutants = Option(
-    name: "--mutants",
+    name: "--mutants", audience: .instructors,
     help: "Audit the wrong answers in Tests/Mutants instead: each must fail its chapter in every run.",
     commands: [.audit])
   static let submission = Option(
-    name: "--submission", valueName: "DIR",
+    name: "--submission", audience: .instructors, valueName: "DIR",
     help: "Instructors: grade a student's folder or .zip (their Exercises/, or a whole copy of the "
       + "workbook) against this checkout's tests, in a scratch copy.",
     commands: [.grade, .compare])
   static let submissions = Option(
-    name: "--submissions", valueName: "DIR",
+    name: "--submissions", audience: .instructors, valueName: "DIR",
     help: "Instructors: grade every hand-in in DIR, a subfolder or a .zip each (the student's id is "
-      + "its name, without .zip).", commands: [.grade])
+      + "its name, without .zip); with merge, the hand-ins whose every student the parts must hold "
+      + "once.", commands: [.grade, .merge])
   static let csv = Option(
-    name: "--csv", valueName: "FILE",
+    name: "--csv", audience: .instructors, valueName: "FILE",
     help: "With --submissions: write a row a student as soon as each is graded: id, total, points a "
-      + "chapter, status a chapter, seed, note.", commands: [.grade])
+      + "chapter, status a chapter, seed, note; with merge, where the merged CSV goes.",
+    commands: [.grade, .merge])
+  static let json = Option(
+    name: "--json", audience: .instructors, valueName: "FILE",
+    help: "With --submissions: write a line of JSON a student as soon as each is graded: the raw id, "
+      + "total, points and status a chapter, seed, isolation, note; with merge, where the merged "
+      + "lines go.", commands: [.grade, .merge])
   static let resume = Option(
-    name: "--resume",
-    help: "With --submissions and --csv: keep the rows the CSV has and grade only the students it lacks.",
-    commands: [.grade])
+    name: "--resume", audience: .instructors,
+    help: "With --submissions and --csv or --json: keep what the files hold and grade only the students "
+      + "they lack.", commands: [.grade])
+  static let shard = Option(
+    name: "--shard", audience: .instructors, valueName: "K/N",
+    help: "With --submissions: grade only the K-th of N shares of the hand-ins, sorted by id (merge "
+      + "joins the parts).", commands: [.grade])
   static let gradescope = Option(
-    name: "--gradescope", valueName: "PATH",
+    name: "--gradescope", audience: .instructors, valueName: "PATH",
     help: "Also write Gradescope's results.json to PATH; with --submissions, PATH is a folder that "
       + "gets ID.json a student.",
     commands: [.grade])
@@ -92,11 +118,12 @@ public struct Option: Hashable, Sendable {
     name: "--junit", valueName: "PATH",
     help: "Also write JUnit XML, a testsuite a chapter, to PATH; with --submissions, PATH is a folder "
       + "that gets ID.xml a student.",
-    commands: [.grade])
+    studentHelp: "Also write JUnit XML, a testsuite a chapter, to PATH.", commands: [.grade])
   static let classroom = Option(
     name: "--classroom", valueName: "FILE",
     help: "Also write the grade as GitHub Classroom's autograding reporter reads it, lines for "
       + "$GITHUB_ENV with a runner a chapter (one student's grade: not with --submissions).",
+    studentHelp: "Also write the grade as GitHub Classroom's autograding reporter reads it.",
     commands: [.grade])
   static let yes = Option(
     name: "--yes", alias: "-y", help: "Answer yes to reset's question.", commands: [.reset])
@@ -105,12 +132,15 @@ public struct Option: Hashable, Sendable {
     commands: Command.Name.allCases)
 
   private init(
-    name: String, alias: String? = nil, valueName: String? = nil, help: String, commands: [Command.Name]
+    name: String, alias: String? = nil, audience: Audience = .everyone, valueName: String? = nil,
+    help: String, studentHelp: String? = nil, commands: [Command.Name]
   ) {
     self.name = name
     self.alias = alias
+    self.audience = audience
     self.valueName = valueName
     self.help = help
+    self.studentHelp = studentHelp
     self.commands = commands
   }
 }

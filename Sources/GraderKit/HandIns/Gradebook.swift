@@ -36,6 +36,63 @@ public struct Gradebook: Sendable {
       [grade.student ?? "", Self.number(grade.score)] + points + statuses + [String(grade.seed), note ?? ""])
   }
 
+  /// A student's grade as one line of JSON (without its line break), for an LMS import script:
+  /// the raw id, never escaped, with the points and status of each chapter.
+  ///
+  ///     {"chapters":{"01":{"maxPoints":10,"points":10,"status":"passed"},…},"id":"=cmd",
+  ///      "isolation":"namespaces","maxTotal":100,"note":null,"seed":793889,"total":50}
+  public func jsonLine(_ grade: Grade, note: String? = nil) throws -> String {
+    var chapterEntries: [String: JSONLine.Chapter] = [:]
+    for chapter in chapters {
+      let result = grade.chapters.first { $0.id == chapter.number }
+      chapterEntries[chapter.number] = JSONLine.Chapter(
+        points: result?.score ?? 0, maxPoints: result?.maxScore ?? chapter.points,
+        status: result?.status.rawValue ?? "not graded")
+    }
+    let line = JSONLine(
+      id: grade.student ?? "", total: grade.score, maxTotal: chapters.map(\.points).reduce(0, +),
+      chapters: chapterEntries, seed: grade.seed, isolation: grade.isolation.rawValue, note: note)
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: try encoder.encode(line), as: UTF8.self)
+  }
+
+  /// One line of `--json`: what `jsonLine` writes and `merge` reads.
+  public struct JSONLine: Codable, Sendable, Equatable {
+    public struct Chapter: Codable, Sendable, Equatable {
+      public var points: Double
+      public var maxPoints: Int
+      public var status: String
+    }
+    public var id: String
+    public var total: Double
+    public var maxTotal: Int
+    public var chapters: [String: Chapter]
+    public var seed: UInt64
+    public var isolation: String
+    public var note: String?
+
+    public func encode(to encoder: any Encoder) throws {
+      var container = encoder.container(keyedBy: CodingKeys.self)
+      try container.encode(id, forKey: .id)
+      try container.encode(total, forKey: .total)
+      try container.encode(maxTotal, forKey: .maxTotal)
+      try container.encode(chapters, forKey: .chapters)
+      try container.encode(seed, forKey: .seed)
+      try container.encode(isolation, forKey: .isolation)
+      // Always there, null when there is nothing to say: an import script reads one shape.
+      try container.encode(note, forKey: .note)
+    }
+  }
+
+  /// The ids of the lines of a JSON lines text `jsonLine` wrote; a line cut short by a crash is
+  /// no student's.
+  public static func ids(inJSONLines text: String) -> [String] {
+    text.split(separator: "\n").compactMap { line in
+      try? JSONDecoder().decode(JSONLine.self, from: Data(line.utf8)).id
+    }
+  }
+
   /// The whole table: the header and a row a grade.
   public func csv(_ grades: [Grade]) -> String {
     ([header] + grades.map { row($0) }).joined(separator: "\n") + "\n"
@@ -45,7 +102,8 @@ public struct Gradebook: Sendable {
     cells.map(Self.cell).joined(separator: ",")
   }
 
-  private static func number(_ value: Double) -> String {
+  /// Points as the CSV writes them: `15`, or `12.50`.
+  static func number(_ value: Double) -> String {
     value == value.rounded() ? String(Int(value)) : String(format: "%.2f", value)
   }
 
@@ -65,10 +123,13 @@ public struct Gradebook: Sendable {
 
   /// The ids of the rows of a CSV this type wrote, as they were before escaping.
   public static func ids(inCSV text: String) -> [String] {
-    records(text).dropFirst().compactMap(\.first).map { id in
-      id.count > 1 && id.first == "'" && formulaStarts.contains(id[id.index(after: id.startIndex)])
-        ? String(id.dropFirst()) : id
-    }
+    records(text).dropFirst().compactMap(\.first).map(unescapedID)
+  }
+
+  /// An id as it was before `cell` escaped it against formula injection.
+  static func unescapedID(_ id: String) -> String {
+    id.count > 1 && id.first == "'" && formulaStarts.contains(id[id.index(after: id.startIndex)])
+      ? String(id.dropFirst()) : id
   }
 
   /// The records of a CSV text, each a list of unquoted cells (RFC 4180).
@@ -111,58 +172,36 @@ public struct Gradebook: Sendable {
   }
 }
 
-/// A CSV file that a batch appends a row to as soon as a student is graded, durably.
+/// A file that a batch appends a line to as soon as a student is graded, durably.
 ///
-/// Each row is written with one `write` and flushed to the disk with `fsync`, so a batch that
-/// crashes or is stopped keeps every row it wrote, and `--resume` knows whom to skip.
-final class GradebookFile: Sendable {
+/// Each line is written with one `write` and flushed to the disk with `fsync`, so a batch that
+/// crashes or is stopped keeps every line it wrote, and `--resume` knows whom to skip.
+final class DurableLines: Sendable {
   let path: String
   private let descriptor: Int32
   private let lock = NSLock()
 
-  /// Opens the file: emptied and headed anew, or, when `resuming`, kept with the ids it holds.
-  init(path: String, gradebook: Gradebook, resuming: Bool) throws {
+  /// Opens the file at `path`: emptied, or, when `keeping`, kept as it is, its last line ended.
+  init(path: String, keeping: Bool) throws {
     self.path = path
     let url = URL(fileURLWithPath: path)
     try GraderError.whenFailing("creating \(url.deletingLastPathComponent().path)") {
       try FileManager.default.createDirectory(
         at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
     }
-    let existing = resuming ? (try? String(contentsOf: url, encoding: .utf8)) : nil
-    if let existing, let header = Gradebook.records(existing).first,
-      Gradebook.records(gradebook.header).first != header
-    {
-      throw GraderError.usage(
-        "\(path) has other columns than this grade would write (other chapters?): resume with the same "
-          + "chapters, or write to another file.")
-    }
-    let flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (existing == nil ? O_TRUNC : 0)
+    let existing = keeping ? (try? String(contentsOf: url, encoding: .utf8)) : nil
+    let flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (keeping ? 0 : O_TRUNC)
     descriptor = open(path, flags, 0o644)
     guard descriptor >= 0 else {
       throw GraderError.operationFailed("opening \(path)", output: String(cString: strerror(errno)))
     }
-    if existing == nil || existing?.isEmpty == true {
-      try append(gradebook.header)
-    } else if existing?.hasSuffix("\n") == false {
-      // A row cut short by a crash ends on its own line; the next row starts a new one.
+    if let existing, !existing.isEmpty, !existing.hasSuffix("\n") {
+      // A line cut short by a crash ends on its own line; the next line starts a new one.
       try append("")
     }
   }
 
   deinit { close(descriptor) }
-
-  /// Rewrites the file with its rows in id order, as a gradebook lists students; rows are
-  /// appended in the order students finish.
-  func sortRows() throws {
-    let text = try String(contentsOfFile: path, encoding: .utf8)
-    let records = Gradebook.records(text)
-    guard let header = records.first else { return }
-    let rows = records.dropFirst().filter { $0 != [""] }.sorted { ($0.first ?? "") < ($1.first ?? "") }
-    let lines = ([header] + rows).map { $0.map(Gradebook.quoted).joined(separator: ",") }
-    try GraderError.whenFailing("writing \(path)") {
-      try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
-    }
-  }
 
   /// Appends `line` and a line break in one write, and waits until it is on the disk.
   func append(_ line: String) throws {
@@ -179,5 +218,85 @@ final class GradebookFile: Sendable {
       }
       fsync(descriptor)
     }
+  }
+
+  /// Replaces the file's text at once (a temporary file renamed over it).
+  func replace(with text: String) throws {
+    try GraderError.whenFailing("writing \(path)") {
+      try text.write(toFile: path, atomically: true, encoding: .utf8)
+    }
+  }
+}
+
+/// The CSV file of a batch (`--csv`): a header, then a row a student as each is graded.
+final class GradebookFile: Sendable {
+  private let file: DurableLines
+  var path: String { file.path }
+
+  /// Opens the file: emptied and headed anew, or, when `resuming`, kept with the ids it holds.
+  init(path: String, gradebook: Gradebook, resuming: Bool) throws {
+    let existing = resuming ? (try? String(contentsOf: URL(fileURLWithPath: path), encoding: .utf8)) : nil
+    if let existing, let header = Gradebook.records(existing).first,
+      Gradebook.records(gradebook.header).first != header
+    {
+      throw GraderError.usage(
+        "\(path) has other columns than this grade would write (other chapters?): resume with the same "
+          + "chapters, or write to another file.")
+    }
+    file = try DurableLines(path: path, keeping: existing != nil)
+    if existing?.isEmpty ?? true { try file.append(gradebook.header) }
+  }
+
+  /// The ids of the students the file has a row for.
+  var ids: [String] {
+    Gradebook.ids(inCSV: (try? String(contentsOfFile: path, encoding: .utf8)) ?? "")
+  }
+
+  func append(_ row: String) throws { try file.append(row) }
+
+  /// Rewrites the file with its rows in id order, as a gradebook lists students (rows are
+  /// appended in the order students finish); a student graded again after a resume keeps the
+  /// last row only.
+  func sortRows() throws {
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    let records = Gradebook.records(text)
+    guard let header = records.first else { return }
+    var latest: [String: [String]] = [:]
+    for row in records.dropFirst() where row != [""] { latest[row.first ?? ""] = row }
+    let rows = latest.values.sorted { ($0.first ?? "") < ($1.first ?? "") }
+    let lines = ([header] + rows).map { $0.map(Gradebook.quoted).joined(separator: ",") }
+    try file.replace(with: lines.joined(separator: "\n") + "\n")
+  }
+}
+
+/// The JSON lines file of a batch (`--json`): a line a student as each is graded.
+final class JSONLinesFile: Sendable {
+  private let file: DurableLines
+  var path: String { file.path }
+
+  init(path: String, resuming: Bool) throws {
+    file = try DurableLines(path: path, keeping: resuming)
+  }
+
+  /// The ids of the students the file has a whole line for.
+  var ids: [String] {
+    Gradebook.ids(inJSONLines: (try? String(contentsOfFile: path, encoding: .utf8)) ?? "")
+  }
+
+  func append(_ line: String) throws { try file.append(line) }
+
+  /// Rewrites the file with a line a student in id order, the last one written for each; a line
+  /// cut short by a crash is dropped.
+  func sortLines() throws {
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    var latest: [String: Substring] = [:]
+    for line in text.split(separator: "\n") {
+      guard let id = try? JSONDecoder().decode(Gradebook.JSONLine.self, from: Data(line.utf8)).id else {
+        continue
+      }
+      latest[id] = line
+    }
+    let lines = latest.sorted { $0.key < $1.key }.map(\.value)
+    try file.replace(with: lines.map { $0 + "\n" }.joined())
   }
 }

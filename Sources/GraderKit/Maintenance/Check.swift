@@ -41,8 +41,13 @@ public struct Check {
     var exercises = Grader(workbook: workbook, sources: .exercises)
     configure(&exercises)
     exercises.seed = solutions.seed
-    for chapter in try exercises.grade().chapters {
+    let skeletons = try exercises.grade()
+    for chapter in skeletons.chapters {
       items += testItems(chapter, sources: .exercises)
+    }
+    // The READMEs' example of ./grader is this very grade's table, but for the seed.
+    for (file, problem) in ReadmeExample(workbook: workbook).problems(for: skeletons) {
+      items.append(Item(name: "\(file) shows the skeletons' table as ./grader prints it", problem: problem))
     }
     var mutants = Mutants(workbook: workbook)
     let (configure, seed) = (self.configure, solutions.seed)
@@ -203,7 +208,37 @@ public struct Check {
           missing.isEmpty ? nil : "declared on one side only: \(missing.joined(separator: " | "))")
       }
     }
-    return items
+    return items + demoItems()
+  }
+
+  /// The folder of the course's demos, which the student edition ships.
+  static let demosFolder = "Sources/Demos"
+
+  /// Every demo gives no solution away: it shares no run of `SharedCode.minimumRun` alike code
+  /// lines with any solution file (a solution's given code, which students have, aside).
+  func demoItems() -> [Item] {
+    let demos = workbook.root.appendingPathComponent(Self.demosFolder)
+    var solutions: [(path: String, lines: [SharedCode.Line])] = []
+    for chapter in workbook.chapters {
+      let folder = workbook.folder(of: chapter, in: .solutions)
+      for (name, text) in swiftFiles(in: folder).sorted(by: { $0.key < $1.key }) {
+        solutions.append(("\(relative(folder))/\(name)", SharedCode.lines(of: text)))
+      }
+    }
+    return swiftFiles(in: demos).sorted { $0.key < $1.key }.map { name, text in
+      let demo = SharedCode.lines(of: text)
+      let copies = solutions.compactMap { solution in
+        SharedCode.longestRun(demo, solution.lines).flatMap { run in
+          run.length >= SharedCode.minimumRun ? (solution.path, run) : nil
+        }
+      }
+      let problem = copies.max { $0.1.length < $1.1.length }.map { path, run in
+        "\(run.length) code lines in a row from line \(run.firstLine) are \(path)'s from line "
+          + "\(run.otherFirstLine), alike but for names and literals: a demo shows the guide's example "
+          + "(or its race) and points at the exercise, it never carries the answer"
+      }
+      return Item(name: "\(Self.demosFolder)/\(name) gives no solution away", problem: problem)
+    }
   }
 
   private func swiftFiles(in folder: URL) -> [String: String] {

@@ -10,7 +10,8 @@ import Foundation
 ///
 /// It holds the chapters (`Exercises/` with their lessons, hints and given code), their tests, the
 /// shared code, the grader, a README for students and the GitHub Classroom workflow; it leaves out
-/// `Solutions/`, the git history, build folders, the maintainers' CI and the grader's own tests.
+/// `Solutions/`, the git history, build folders, the maintainers' CI, the grader's own tests and
+/// the benchmarks of the solutions.
 /// `pristine.sha256` records the checksum of every released file under `guardedPaths` (the
 /// manifests, `grader`, `Sources/`, `Tests/`, each chapter's `Given/`), in `sha256sum`'s format,
 /// and the Classroom workflow carries the checksum of that list: a student who edits, or adds, a
@@ -55,6 +56,10 @@ struct StudentEdition {
   static let toolingTests: Set<String> = [
     "GraderKitTests", "GraderFixtures", "FixtureServerTests", "Mutants",
   ]
+  /// Source folders students do not get: the benchmarks measure the reference solutions, so they
+  /// cannot build without `Solutions/` (Package.swift declares their targets only where the
+  /// folders exist).
+  static let solutionsOnlySources: Set<String> = ["Bench", "Benchmarks"]
 
   /// What a release wrote.
   struct Written {
@@ -85,7 +90,9 @@ struct StudentEdition {
     for name in entries where !Self.leftOut.contains(name) && !name.hasPrefix(".build") {
       let source = workbook.root.appendingPathComponent(name)
       if name == "Tests" {
-        try copyTests(from: source, to: target.appendingPathComponent(name))
+        try copy(source, to: target.appendingPathComponent(name), leavingOut: Self.toolingTests)
+      } else if name == "Sources" {
+        try copy(source, to: target.appendingPathComponent(name), leavingOut: Self.solutionsOnlySources)
       } else {
         try copy(source, to: target.appendingPathComponent(name))
       }
@@ -124,13 +131,13 @@ struct StudentEdition {
     }
   }
 
-  /// Copies each chapter's tests, leaving out the suites of the workbook's own tools.
-  private func copyTests(from source: URL, to target: URL) throws {
+  /// Copies the folder `source`, leaving out the entries named in `leftOut`.
+  private func copy(_ source: URL, to target: URL, leavingOut leftOut: Set<String>) throws {
     try GraderError.whenFailing("creating \(target.path)") {
       try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
     }
     let names = try FileManager.default.contentsOfDirectory(atPath: source.path).sorted()
-    for name in names where !Self.toolingTests.contains(name) {
+    for name in names where !leftOut.contains(name) {
       try copy(source.appendingPathComponent(name), to: target.appendingPathComponent(name))
     }
   }

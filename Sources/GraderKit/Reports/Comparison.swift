@@ -1,6 +1,7 @@
 import Foundation
 
-/// A chapter's tests, the student's result beside the solution's.
+/// A chapter's tests, the student's result beside the solution's, and under each test the student
+/// fails, where and why it failed.
 struct ComparisonReport {
   let chapter: Chapter
   let student: Grade
@@ -26,6 +27,9 @@ struct ComparisonReport {
     }
     for name in names {
       lines.append(mark(theirs, name).padded(10) + mark(ours, name).padded(10) + name)
+      if let theirs, theirs.tests.contains(where: { $0.name == name && !$0.passed }) {
+        lines += Self.failureLines(of: name, in: theirs)
+      }
     }
     lines.append(
       "Total".padded(0)
@@ -35,6 +39,17 @@ struct ComparisonReport {
       lines.append("Student's run: \(theirs?.status.rawValue ?? ""): \(message)")
     }
     return lines.joined(separator: "\n") + "\n\n"
+  }
+
+  /// Under the name of a test the student failed: where each expectation failed and its message.
+  static func failureLines(of test: String, in result: ChapterResult) -> [String] {
+    let indent = String(repeating: " ", count: 20)
+    let failures = result.failures.filter { $0.test == test }
+    guard !failures.isEmpty else { return [indent + "(did not finish)"] }
+    return failures.flatMap { failure in
+      ["\(indent)\(failure.file):\(failure.line)"]
+        + failure.message.split(separator: "\n").map { "\(indent)  \($0)" }
+    }
   }
 }
 

@@ -99,6 +99,10 @@ struct Hints {
   let workbook: Workbook
   let chapter: Chapter
 
+  /// The line hints.md begins its second hint with, for people reading the file: the one hint
+  /// `./grader hint` shows at a time needs no warning.
+  static let readersNote = "Keep reading if you'd like more hints."
+
   func next() throws -> String {
     let file = workbook.folder(of: chapter, in: .exercises).appendingPathComponent("hints.md")
     guard let text = try? String(contentsOf: file, encoding: .utf8) else {
@@ -108,7 +112,8 @@ struct Hints {
           + "or from a fresh download of the workbook.")
     }
     let hints = text.components(separatedBy: "\n---\n").map {
-      Self.plainText($0).trimmingCharacters(in: .whitespacesAndNewlines)
+      Self.plainText($0).replacingOccurrences(of: Self.readersNote, with: "")
+        .trimmingCharacters(in: .whitespacesAndNewlines)
     }
     .filter { !$0.isEmpty }
     let counter = workbook.root.appendingPathComponent(".grader/hints/\(chapter.number)")

@@ -26,6 +26,14 @@ public struct Workbook: Sendable {
     self.chapters = chapters
   }
 
+  /// Whether the workbook at `root` is a student edition (`./grader release` wrote it): a
+  /// workbook without `Solutions/`, the answer key that only the instructors' edition holds.
+  public static func isStudentEdition(at root: URL) -> Bool {
+    let files = FileManager.default
+    return files.fileExists(atPath: root.appendingPathComponent("Package.swift").path)
+      && !files.fileExists(atPath: root.appendingPathComponent(Sources.solutions.folderName).path)
+  }
+
   private static func realRoot(_ root: URL) -> URL {
     SealedCopy.realPath(root.path).map { URL(fileURLWithPath: $0) } ?? root.standardizedFileURL
   }
