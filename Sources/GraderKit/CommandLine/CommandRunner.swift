@@ -105,6 +105,10 @@ public struct CommandRunner {
         Report(usesColor: Report.terminalWantsColor, isDetailed: options.chapter != nil).render(grade)
       )
     }
+    if options.tuning.writesTraces {
+      printTraces(
+        of: grade.chapters.compactMap { try? workbook.chapter(named: $0.id) }, sources: [options.sources])
+    }
     return grade.isPassing ? 0 : 1
   }
 
@@ -274,6 +278,23 @@ public struct CommandRunner {
     let solution = try solutionGrader.grade([chapter])
     print(ComparisonReport(chapter: chapter, student: student, solution: solution).render())
     print(try FileDiff.render(solution: workbook.folder(of: chapter, in: .solutions), student: studentFolder))
+    if options.tuning.writesTraces { printTraces(of: [chapter], sources: [.exercises, .solutions]) }
     return student.isPassing ? 0 : 1
+  }
+
+  /// Says where `--trace` wrote each chapter's timelines, and how to open them.
+  private func printTraces(of chapters: [Chapter], sources: [Sources]) {
+    let folder = workbook.root.appendingPathComponent(Grader.tracesPath)
+    for chapter in chapters {
+      for source in sources {
+        let traces = Grader.tracesFolder(of: chapter, in: folder, sources: source)
+        let count = ((try? FileManager.default.contentsOfDirectory(atPath: traces.path)) ?? [])
+          .filter { $0.hasSuffix(".json") }.count
+        let relative = String(traces.path.dropFirst(workbook.root.path.count + 1))
+        let whose = source == .solutions ? "the reference's" : "your"
+        print("Traces: \(count) of \(whose) test timelines in \(relative)/")
+      }
+    }
+    print("Open a .json in https://ui.perfetto.dev (or chrome://tracing), a .svg in any browser.")
   }
 }

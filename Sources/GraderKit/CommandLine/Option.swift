@@ -16,7 +16,7 @@ public struct Option: Hashable, Sendable {
 
   /// Every option, in the order `--help` lists them.
   public static let all: [Option] = [
-    solutions, format, timeout, jobs, seed, races, repeatCount, hog, mutants, submission, submissions,
+    solutions, format, timeout, jobs, seed, races, trace, repeatCount, hog, mutants, submission, submissions,
     csv, resume, gradescope, junit, classroom, yes, help,
   ]
 
@@ -54,6 +54,11 @@ public struct Option: Hashable, Sendable {
     help: "Build with ThreadSanitizer (in a build folder of its own) and give a chapter whose tests "
       + "pass but race the status \"data race\".",
     commands: [.grade, .check, .audit, .compare, .watch])
+  static let trace = Option(
+    name: "--trace",
+    help: "Write each test's timeline under .grader/traces/NN/: Trace Event Format JSON (open it in "
+      + "ui.perfetto.dev or chrome://tracing) and an SVG; the solutions' go in reference/ beside them.",
+    commands: [.grade, .compare])
   static let repeatCount = Option(
     name: "--repeat", valueName: "N",
     help: "How many times the audit runs the tests (default \(AuditOptions.defaultRuns)); on its own, "
