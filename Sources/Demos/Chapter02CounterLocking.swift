@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import WorkbookCore
 
 extension Demo {
   /// Chapter 2: the guide's counter, first without its lock, then with a `Mutex`.
@@ -15,30 +16,37 @@ extension Demo {
 // The demo exists to show what that promise costs. Never write this outside a demonstration.
 private final class UnlockedCounter: @unchecked Sendable {
   var value = 0
+  let recorder = TraceRecorder.current
 
   func increment() {
-    let current = value
-    usleep(1_000)  // the guide's time.sleep(0.001): the other thread reads the same old value
-    value = current + 1
+    traced("between read and write", by: recorder) {
+      let current = value
+      usleep(1_000)  // the guide's time.sleep(0.001): the other thread reads the same old value
+      value = current + 1
+    }
   }
 }
 
 /// The same counter with the read, the pause and the write inside one `withLock`.
 private final class LockedCounter: Sendable {
   private let count = Mutex(0)
+  let recorder = TraceRecorder.current
 
   var value: Int { count.withLock { $0 } }
 
   func increment() {
     count.withLock { count in
-      let current = count
-      usleep(1_000)
-      count = current + 1
+      traced("between read and write", by: recorder) {
+        let current = count
+        usleep(1_000)
+        count = current + 1
+      }
     }
   }
 }
 
 private func runCounterLocking() {
+  oneAtATime(TraceRecorder.current)
   let unlocked = UnlockedCounter()
   runOnThreads(2) { _ in
     for _ in 0..<100 { unlocked.increment() }

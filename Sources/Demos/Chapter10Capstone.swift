@@ -1,6 +1,7 @@
 import FixtureServer
 import Foundation
 import Synchronization
+import WorkbookCore
 
 extension Demo {
   /// Chapter 10: a pipeline of threads joined by bounded queues: fetch documents, count words.
@@ -17,14 +18,21 @@ private final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
   private let condition = NSCondition()
   private var elements: [Element] = []
   private var isClosed = false
+  /// `demos --trace`: the queue's size is a counter of the timeline, named `name`.
+  private let recorder = TraceRecorder.current
+  private let name: String
 
-  init(capacity: Int) { self.capacity = capacity }
+  init(capacity: Int, name: String) {
+    self.capacity = capacity
+    self.name = name
+  }
 
   func put(_ element: Element) {
     condition.withLock {
       // A loop, not an `if`: another producer may have taken the room first.
       while elements.count >= capacity { condition.wait() }
       elements.append(element)
+      recorder?.counter(name, elements.count)
       condition.broadcast()
     }
   }
@@ -34,7 +42,10 @@ private final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
     condition.withLock {
       while elements.isEmpty && !isClosed { condition.wait() }
       guard !elements.isEmpty else { return nil }
-      defer { condition.broadcast() }
+      defer {
+        recorder?.counter(name, elements.count)
+        condition.broadcast()
+      }
       return elements.removeFirst()
     }
   }
@@ -56,8 +67,8 @@ private func runCapstone() throws {
   try FixtureServer.withRunning(freshServer()) { server in
     let paths = (1...12).map { "/doc/\($0)?delay=\(Int.random(in: 20...200))" }
     let urls = paths.map(server.url(for:))
-    let documents = BoundedQueue<String>(capacity: 2)
-    let counts = BoundedQueue<[String: Int]>(capacity: 2)
+    let documents = BoundedQueue<String>(capacity: 2, name: "documents")
+    let counts = BoundedQueue<[String: Int]>(capacity: 2, name: "counts")
 
     let (total, elapsed) = timed {
       // The fetch pool, I/O-bound: three threads take the next URL nobody has taken, until none is left.

@@ -32,17 +32,43 @@ struct Demo: Sendable {
 /// Chapter 1 builds this from a `JoinableThread`; here a `DispatchGroup` is the join.
 func runOnThreads(_ count: Int, named name: String = "Thread", _ body: @escaping @Sendable (Int) -> Void) {
   let finished = DispatchGroup()
+  // `demos --trace`: each thread's life is a bar of the timeline.
+  let recorder = TraceRecorder.current
   for index in 0..<count {
     // Entered before the thread exists, so the wait below can't miss a thread not yet started.
     finished.enter()
     let thread = Thread {
+      let lane = recorder?.threadLane(named: "\(name)-\(index)")
+      if let lane { recorder?.begin("running", lane: lane) }
       body(index)
+      if let lane { recorder?.end("running", lane: lane) }
       finished.leave()
     }
     thread.name = "\(name)-\(index)"
     thread.start()
   }
   finished.wait()
+}
+
+/// Records, in the demo's timeline (`demos --trace`), the calling thread's time in `category` while
+/// `body` runs: a counter's read-to-write window, a child process's life.
+func traced<Result>(_ category: String, by recorder: TraceRecorder?, _ body: () throws -> Result) rethrows
+  -> Result
+{
+  guard let recorder else { return try body() }
+  let lane = recorder.threadLane()
+  recorder.begin(category, lane: lane)
+  defer { recorder.end(category, lane: lane) }
+  return try body()
+}
+
+/// The bound the guide's unlocked counters break: one thread at a time between read and write.
+func oneAtATime(_ recorder: TraceRecorder?) {
+  recorder?.bound(
+    TraceBound(
+      .atMost, 1, of: "between read and write", enters: "read the shared value",
+      state: "between read and write",
+      consequence: "{others}'s update is lost"))
 }
 
 /// Times `body` on a clock that never jumps, and returns its result with the time it took.
