@@ -122,13 +122,20 @@ struct ProcessPoolTests {
       executable: URL(fileURLWithPath: "/bin/sh"), arguments: launches.arguments(sumWorker()))
     let pool = ProcessPool(worker: worker, processes: random.int(in: 2...3))
     let inputs = (0..<random.int(in: 2...5)).map { _ in random.int(in: 0...100_000) }
+    let recorder = TraceRecorder.current
 
+    recorder?.begin("call in a cancelled task", lane: "run(_:)")
     let running = await Liveness.result(
       of: Task {
         withUnsafeCurrentTask { $0?.cancel() }
         return try await worker.run(inputs[0])
       })
+    recorder?.end("call in a cancelled task", lane: "run(_:)")
     let runLaunches = launches.count
+    if runLaunches > 0 {
+      recorder?.violation(
+        "run(_:) launched \(runLaunches) child(ren) for a task cancelled before it began", lane: "run(_:)")
+    }
     let mapping = await Liveness.result(
       of: Task {
         withUnsafeCurrentTask { $0?.cancel() }

@@ -106,8 +106,14 @@ public struct CommandRunner {
       )
     }
     if options.tuning.writesTraces {
-      printTraces(
-        of: grade.chapters.compactMap { try? workbook.chapter(named: $0.id) }, sources: [options.sources])
+      let chapters = grade.chapters.compactMap { try? workbook.chapter(named: $0.id) }
+      let lines = traceLines(of: chapters, sources: [options.sources])
+      // Standard output holds the JSON alone.
+      if options.format == .json {
+        FileHandle.standardError.write(Data(lines.utf8))
+      } else {
+        print(lines)
+      }
     }
     return grade.isPassing ? 0 : 1
   }
@@ -278,13 +284,14 @@ public struct CommandRunner {
     let solution = try solutionGrader.grade([chapter])
     print(ComparisonReport(chapter: chapter, student: student, solution: solution).render())
     print(try FileDiff.render(solution: workbook.folder(of: chapter, in: .solutions), student: studentFolder))
-    if options.tuning.writesTraces { printTraces(of: [chapter], sources: [.exercises, .solutions]) }
+    if options.tuning.writesTraces { print(traceLines(of: [chapter], sources: [.exercises, .solutions])) }
     return student.isPassing ? 0 : 1
   }
 
-  /// Says where `--trace` wrote each chapter's timelines, and how to open them.
-  private func printTraces(of chapters: [Chapter], sources: [Sources]) {
+  /// Where `--trace` wrote each chapter's timelines, and how to open them.
+  private func traceLines(of chapters: [Chapter], sources: [Sources]) -> String {
     let folder = workbook.root.appendingPathComponent(Grader.tracesPath)
+    var lines: [String] = []
     for chapter in chapters {
       for source in sources {
         let traces = Grader.tracesFolder(of: chapter, in: folder, sources: source)
@@ -292,9 +299,10 @@ public struct CommandRunner {
           .filter { $0.hasSuffix(".json") }.count
         let relative = String(traces.path.dropFirst(workbook.root.path.count + 1))
         let whose = source == .solutions ? "the reference's" : "your"
-        print("Traces: \(count) of \(whose) test timelines in \(relative)/")
+        lines.append("Traces: \(count) of \(whose) test timelines in \(relative)/")
       }
     }
-    print("Open a .json in https://ui.perfetto.dev (or chrome://tracing), a .svg in any browser.")
+    lines.append("Open a .json in https://ui.perfetto.dev (or chrome://tracing), a .svg in any browser.")
+    return lines.joined(separator: "\n") + "\n"
   }
 }

@@ -84,8 +84,10 @@ public enum TimelineSVG {
       let time = first + Int64(Double(tick) / 4 * span)
       body.append(
         text(
-          Int(x(time)) - 10, axisTop + 14, "\(TimelineText.milliseconds(time, span: Int64(span))) ms",
-          attributes: "font-size='10' fill='#555555'"))
+          Int(x(time)), axisTop + 14, "\(TimelineText.milliseconds(time, span: Int64(span))) ms",
+          attributes:
+            "font-size='10' fill='#555555' text-anchor='\(["start", "middle", "middle", "middle", "end"][tick])'"
+        ))
     }
     if let violation {
       let left = format(x(violation.time))

@@ -13,12 +13,18 @@ public struct Trace: Codable, Sendable, Equatable {
   /// How many events were recorded and not kept (the recorder keeps the first ones and those
   /// around the violation).
   public var omitted: Int
+  /// When the recording was read, if later than its last event: an interval still open runs to here.
+  public var stopped: Int64?
 
-  public init(title: String, events: [TraceEvent] = [], bounds: [TraceBound] = [], omitted: Int = 0) {
+  public init(
+    title: String, events: [TraceEvent] = [], bounds: [TraceBound] = [], omitted: Int = 0,
+    stopped: Int64? = nil
+  ) {
     self.title = title
     self.events = events
     self.bounds = bounds
     self.omitted = omitted
+    self.stopped = stopped
   }
 }
 
@@ -111,7 +117,7 @@ public struct TraceViolation: Sendable, Equatable {
 
 extension Trace {
   /// The time of the last event: where the timeline ends.
-  public var end: Int64 { events.map(\.time).max() ?? 0 }
+  public var end: Int64 { max(events.map(\.time).max() ?? 0, stopped ?? 0) }
 
   /// The lanes in the order they first appear, counters last.
   public var lanes: [String] {
@@ -126,22 +132,21 @@ extension Trace {
   }
 
   /// Each begin paired with the next end of the same lane and category; an end whose begin was
-  /// not kept starts where the kept events start.
+  /// not kept is left out.
   public var intervals: [TraceInterval] {
     var open: [String: [(name: String, start: Int64)]] = [:]
     var found: [TraceInterval] = []
-    let first = events.first?.time ?? 0
     for event in events {
       let key = event.lane + "\u{0}" + event.category
       switch event.phase {
       case .begin:
         open[key, default: []].append((event.name, event.time))
       case .end:
-        let begun = open[key]?.popLast()
+        guard let begun = open[key]?.popLast() else { continue }
         found.append(
           TraceInterval(
-            lane: event.lane, category: event.category, name: begun?.name ?? event.name,
-            start: begun?.start ?? first, end: event.time, isOpen: false))
+            lane: event.lane, category: event.category, name: begun.name, start: begun.start, end: event.time,
+            isOpen: false))
       default: break
       }
     }
@@ -226,7 +231,12 @@ extension Trace {
       let words = waiting.map { "\(early.lane) ended before \($0) \(bound.enters): \(summary)" } ?? summary
       return TraceViolation(time: early.time, lane: early.lane, others: [], words: words, bound: bound)
     }
-    return TraceViolation(time: end, lane: started.last ?? "", others: [], words: summary, bound: bound)
+    let alone =
+      started.isEmpty
+      ? "none was ever \(bound.state)"
+      : "only \(Self.list(started)) \(started.count == 1 ? "was" : "were") ever \(bound.state)"
+    return TraceViolation(
+      time: end, lane: started.last ?? "", others: [], words: "\(alone): \(summary)", bound: bound)
   }
 
   /// `T1`, `T1 and T2`, `T1, T2 and T3`.

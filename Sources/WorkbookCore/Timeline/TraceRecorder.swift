@@ -174,7 +174,8 @@ public final class TraceRecorder: Sendable {
       let tail =
         state.around
         ?? Array(state.recent[state.recentStart...] + state.recent[..<state.recentStart])
-      return Trace(title: title, events: state.head + tail, bounds: state.bounds, omitted: state.omitted)
+      return Trace(
+        title: title, events: state.head + tail, bounds: state.bounds, omitted: state.omitted, stopped: now)
     }
   }
 
