@@ -60,6 +60,7 @@ private func runProcessPool() throws {
 
   // `demos --trace`: each child's life is a bar, on the lane of the thread that waits for it.
   let recorder = TraceRecorder.current
+  recorder?.threadLane(named: "one by one")
   let (sequential, sequentialTime) = try timed {
     try numbers.map { try runWorker(worker, $0, recorder: recorder) }
   }

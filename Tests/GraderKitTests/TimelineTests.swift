@@ -60,6 +60,17 @@ struct TimelineTests {
     #expect(violation.words == "R1 ended before R2 started: never more than 1 of 3 were in flight at once")
   }
 
+  @Test("a request still alone in flight when the test read the trace is named as the only one")
+  func togetherNeverReached() throws {
+    let trace = Trace(
+      title: "both at once", events: [TraceEvent(.begin, time: 1_000, lane: "R1", category: "request")],
+      bounds: [TraceBound(.together, 2, of: "request", enters: "started", state: "in flight")],
+      stopped: 10_000_000)
+    let violation = try #require(trace.violation)
+    #expect(violation.words == "only R1 was ever in flight: never more than 1 of 2 were in flight at once")
+    #expect(violation.time == 10_000_000)
+  }
+
   @Test("the terminal timeline marks the violation, draws the count against the bound, and names it")
   func terminalGolden() throws {
     let text = try #require(TimelineText.render(Self.race, style: .ascii))

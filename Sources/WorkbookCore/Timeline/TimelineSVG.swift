@@ -43,10 +43,25 @@ public enum TimelineSVG {
         text(
           12, laneTop + laneHeight / 2 + 4, lane, attributes: "class='lane' font-size='12'"))
     }
+    // Intervals of one lane and category less than half a pixel apart are drawn as one bar: a
+    // thread's thousand back-to-back windows make one bar, not a thousand rectangles.
+    var bars: [(interval: TraceInterval, count: Int)] = []
+    var lastBar: [String: Int] = [:]
     for interval in intervals where lanes.contains(interval.lane) {
+      let key = interval.lane + "\u{0}" + interval.category
+      if let index = lastBar[key], x(interval.start) - x(bars[index].interval.end) < 0.5 {
+        bars[index].interval.end = max(bars[index].interval.end, interval.end)
+        bars[index].count += 1
+      } else {
+        lastBar[key] = bars.count
+        bars.append((interval, 1))
+      }
+    }
+    for (interval, count) in bars {
       let left = x(interval.start)
       let barWidth = max(x(interval.end) - left, 1.5)
-      let title = "\(interval.lane) \(interval.name.isEmpty ? interval.category : interval.name)"
+      let what = interval.name.isEmpty || count > 1 ? interval.category : interval.name
+      let title = "\(interval.lane) \(what)" + (count > 1 ? " × \(count)" : "")
       body.append(
         "<rect class='interval' x='\(format(left))' y='\(y(interval.lane) + 5)' width='\(format(barWidth))' "
           + "height='\(laneHeight - 10)' rx='2' fill='\(color(interval.category))'><title>\(escape(title))</title></rect>"
@@ -105,11 +120,19 @@ public enum TimelineSVG {
           12, height - 30, "… and \(allLanes.count - lanes.count) more lanes, in the JSON trace",
           attributes: "font-size='11' fill='#555555'"))
     }
-    let legend = categories.map { "\($0)" }.joined(separator: " · ")
-    body.append(
-      text(
-        12, height - 12, "bars: \(legend)" + (trace.omitted > 0 ? " · \(trace.omitted) events not kept" : ""),
-        attributes: "font-size='11' fill='#555555'"))
+    // The legend: a swatch and a name a category, then what was left out.
+    var left = 12
+    for category in categories {
+      body.append(
+        "<rect x='\(left)' y='\(height - 21)' width='10' height='10' rx='2' fill='\(color(category))'/>")
+      body.append(text(left + 14, height - 12, category, attributes: "font-size='11' fill='#555555'"))
+      left += 14 + category.count * 6 + 16
+    }
+    if trace.omitted > 0 {
+      body.append(
+        text(
+          left, height - 12, "\(trace.omitted) events not kept", attributes: "font-size='11' fill='#555555'"))
+    }
     return "<?xml version='1.0' encoding='UTF-8'?>" + "\n"
       + "<svg xmlns='http://www.w3.org/2000/svg' width='\(width)' height='\(height)' "
       + "viewBox='0 0 \(width) \(height)' font-family='Helvetica, Arial, sans-serif'>" + "\n"

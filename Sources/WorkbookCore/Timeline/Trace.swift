@@ -178,10 +178,11 @@ extension Trace {
     return found.min { $0.time < $1.time }
   }
 
-  /// Begins and ends of one category's intervals in time order; ends first at the same time.
-  private func sweep(_ category: String) -> [(time: Int64, isBegin: Bool, lane: String)] {
+  /// Begins and ends of one category's intervals in time order; ends first at the same time. An
+  /// interval still open when the trace was read ends there, `isCut`.
+  private func sweep(_ category: String) -> [(time: Int64, isBegin: Bool, lane: String, isCut: Bool)] {
     intervals.filter { $0.category == category }
-      .flatMap { [($0.start, true, $0.lane), ($0.end, false, $0.lane)] }
+      .flatMap { [($0.start, true, $0.lane, false), ($0.end, false, $0.lane, $0.isOpen)] }
       .sorted { ($0.0, $0.1 ? 1 : 0) < ($1.0, $1.1 ? 1 : 0) }
   }
 
@@ -218,7 +219,9 @@ extension Trace {
         started.append(step.lane)
         most = max(most, inside.count)
       } else {
-        if firstEarlyEnd == nil && started.count < bound.limit { firstEarlyEnd = (step.time, step.lane) }
+        if firstEarlyEnd == nil && started.count < bound.limit && !step.isCut {
+          firstEarlyEnd = (step.time, step.lane)
+        }
         if let index = inside.firstIndex(of: step.lane) { inside.remove(at: index) }
       }
     }
