@@ -1,4 +1,5 @@
 import Foundation
+import WorkbookCore
 
 extension Demo {
   /// Chapter 2: the guide's counter without its lock, so the lost updates show.
@@ -14,15 +15,19 @@ extension Demo {
 // The demo exists to show what that promise costs. Never write this outside a demonstration.
 private final class UnlockedCounter: @unchecked Sendable {
   var value = 0
+  let recorder = TraceRecorder.current
 
   func increment() {
-    let current = value
-    usleep(1_000)  // the guide's time.sleep(0.001): the other thread reads the same old value
-    value = current + 1
+    traced("between read and write", by: recorder) {
+      let current = value
+      usleep(1_000)  // the guide's time.sleep(0.001): the other thread reads the same old value
+      value = current + 1
+    }
   }
 }
 
 private func runCounterLocking() {
+  oneAtATime(TraceRecorder.current)
   let unlocked = UnlockedCounter()
   runOnThreads(2) { _ in
     for _ in 0..<100 { unlocked.increment() }

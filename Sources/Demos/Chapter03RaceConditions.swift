@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import WorkbookCore
 
 extension Demo {
   /// Chapter 3: the guide's racy bank account; the safe one is the exercise.
@@ -18,6 +19,7 @@ extension Demo {
 private final class RacyAccount: @unchecked Sendable {
   var balance: Int
   let overwrites = Atomic(0)
+  let recorder = TraceRecorder.current
 
   init(balance: Int) { self.balance = balance }
 
@@ -26,14 +28,17 @@ private final class RacyAccount: @unchecked Sendable {
   func withdraw(_ amount: Int) { change(by: -amount) }
 
   private func change(by amount: Int) {
-    let current = balance
-    usleep(1_000)  // the guide's time.sleep(0.001)
-    if balance != current { overwrites.add(1, ordering: .relaxed) }
-    balance = current + amount
+    traced("between read and write", by: recorder) {
+      let current = balance
+      usleep(1_000)  // the guide's time.sleep(0.001)
+      if balance != current { overwrites.add(1, ordering: .relaxed) }
+      balance = current + amount
+    }
   }
 }
 
 private func runRaceConditions() {
+  oneAtATime(TraceRecorder.current)
   let account = RacyAccount(balance: 1_000)
   runOnThreads(10) { _ in
     for _ in 0..<100 {

@@ -19,7 +19,11 @@ private func sumWorkerURL() -> URL {
 }
 
 /// Runs `sum-worker n` in a child process and returns the line it prints.
-private func runWorker(_ worker: URL, _ n: Int) throws -> String {
+private func runWorker(_ worker: URL, _ n: Int, recorder: TraceRecorder? = nil) throws -> String {
+  try traced("child alive", by: recorder) { try runChild(worker, n) }
+}
+
+private func runChild(_ worker: URL, _ n: Int) throws -> String {
   let process = Process()
   process.executableURL = worker
   process.arguments = [String(n)]
@@ -54,14 +58,19 @@ private func runProcessPool() throws {
   // The first start of a program loads it from disk: keep that out of the timings.
   _ = try runWorker(worker, 0)
 
-  let (sequential, sequentialTime) = try timed { try numbers.map { try runWorker(worker, $0) } }
+  // `demos --trace`: each child's life is a bar, on the lane of the thread that waits for it.
+  let recorder = TraceRecorder.current
+  recorder?.threadLane(named: "one by one")
+  let (sequential, sequentialTime) = try timed {
+    try numbers.map { try runWorker(worker, $0, recorder: recorder) }
+  }
   print("Sequential execution took: \(sequentialTime.seconds)")
 
   // A pool of four: a thread per input, each starting one child and waiting for it.
   let lines = Mutex<[String]>(Array(repeating: "", count: numbers.count))
   let ((), parallelTime) = timed {
     runOnThreads(numbers.count, named: "pool") { index in
-      let line = (try? runWorker(worker, numbers[index])) ?? "failed"
+      let line = (try? runWorker(worker, numbers[index], recorder: recorder)) ?? "failed"
       lines.withLock { $0[index] = line }
     }
   }

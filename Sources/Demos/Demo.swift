@@ -34,15 +34,41 @@ struct Demo: Sendable {
 /// as it likes, is chapter 1's exercise (`JoinableThread`).
 func runOnThreads(_ count: Int, named name: String = "Thread", _ body: @escaping @Sendable (Int) -> Void) {
   let ended = DispatchSemaphore(value: 0)
+  // `demos --trace`: each thread's life is a bar of the timeline.
+  let recorder = TraceRecorder.current
   for index in 0..<count {
     let thread = Thread {
       defer { ended.signal() }
+      let lane = recorder?.threadLane(named: "\(name)-\(index)")
+      if let lane { recorder?.begin("running", lane: lane) }
       body(index)
+      if let lane { recorder?.end("running", lane: lane) }
     }
     thread.name = "\(name)-\(index)"
     thread.start()
   }
   for _ in 0..<count { ended.wait() }
+}
+
+/// Records, in the demo's timeline (`demos --trace`), the calling thread's time in `category` while
+/// `body` runs: a counter's read-to-write window, a child process's life.
+func traced<Result>(_ category: String, by recorder: TraceRecorder?, _ body: () throws -> Result) rethrows
+  -> Result
+{
+  guard let recorder else { return try body() }
+  let lane = recorder.threadLane()
+  recorder.begin(category, lane: lane)
+  defer { recorder.end(category, lane: lane) }
+  return try body()
+}
+
+/// The bound the guide's unlocked counters break: one thread at a time between read and write.
+func oneAtATime(_ recorder: TraceRecorder?) {
+  recorder?.bound(
+    TraceBound(
+      .atMost, 1, of: "between read and write", enters: "read the shared value",
+      state: "between read and write",
+      consequence: "{others}'s update is lost"))
 }
 
 /// Times `body` on a clock that never jumps, and returns its result with the time it took.

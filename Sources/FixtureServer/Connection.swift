@@ -76,9 +76,10 @@ final class Connection {
     guard discardBody(length) else { return false }
 
     let plan = server.routeTable.plan(for: head.target)
-    server.requestStarted(path: plan.path)
+    let lane = server.requestStarted(path: plan.path)
     let (outcome, keepsOpen, status) = carryOut(plan, head: head)
-    server.requestEnded(path: plan.path, outcome: outcome, line: "\(head.method) \(head.target) → \(status)")
+    server.requestEnded(
+      path: plan.path, outcome: outcome, line: "\(head.method) \(head.target) → \(status)", lane: lane)
     return keepsOpen
   }
 

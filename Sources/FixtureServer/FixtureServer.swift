@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import WorkbookCore
 
 /// An HTTP/1.1 server on 127.0.0.1 for the fetching chapters; it counts what it sees, so tests need no clock.
 ///
@@ -9,6 +10,8 @@ public final class FixtureServer: Sendable {
   /// How this server was configured.
   public let configuration: Configuration
   let routeTable: RouteTable
+  /// Where each request's time in flight is recorded: the recorder of the test that made the server.
+  let recorder = TraceRecorder.current
   // One box behind one lock, because the test's thread, the accept thread and every connection thread
   // share all of it and none may see half a change.
   let state = Mutex(State())

@@ -1,3 +1,5 @@
+import WorkbookCore
+
 extension FixtureServer {
   /// What the server has seen: a snapshot tests read instead of a clock.
   ///
@@ -52,6 +54,17 @@ extension FixtureServer {
 }
 
 extension FixtureServer {
+  /// The category of a request's interval in a timeline: from its start to its end, it is in flight.
+  public static let requestCategory = "request"
+
+  /// Declares, in the timeline of the test that made this server, a bound on the requests in flight:
+  /// `.atMost(3)` for a pool of three, `.together(5)` for five requests that must all overlap. The
+  /// timeline then marks the moment it was broken.
+  public func traceBound(_ kind: TraceBound.Kind, _ limit: Int) {
+    recorder?.bound(
+      TraceBound(kind, limit, of: Self.requestCategory, enters: "started", state: "in flight"))
+  }
+
   /// A snapshot of what the server has counted.
   public var statistics: Statistics { state.withLock { $0.counts } }
 
@@ -74,18 +87,27 @@ extension FixtureServer {
 
   // MARK: Counting, for connections
 
-  func requestStarted(path: String) {
+  /// Counts a request as started and in flight; returns its lane in the test's timeline, if it records.
+  func requestStarted(path: String) -> String? {
     state.withLock { state in
+      // Under the lock, so that the timeline's order of starts and ends is the counts' order.
+      let lane = recorder.map { recorder in
+        let lane = recorder.newLane(prefix: "R")
+        recorder.begin(Self.requestCategory, lane: lane, path)
+        return lane
+      }
       state.counts.startedRequests += 1
       state.counts.startedByPath[path, default: 0] += 1
       state.counts.inFlight += 1
       state.counts.peakInFlight = max(state.counts.peakInFlight, state.counts.inFlight)
       state.changed()
+      return lane
     }
   }
 
-  func requestEnded(path: String, outcome: Connection.Outcome, line: String) {
+  func requestEnded(path: String, outcome: Connection.Outcome, line: String, lane: String?) {
     state.withLock { state in
+      if let lane { recorder?.end(Self.requestCategory, lane: lane) }
       state.counts.inFlight -= 1
       switch outcome {
       case .served: state.counts.servedByPath[path, default: 0] += 1

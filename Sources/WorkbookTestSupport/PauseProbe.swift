@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import WorkbookCore
 import WorkbookSupport
 
 extension Pause {
@@ -26,15 +27,27 @@ public final class PauseProbe: Sendable {
   private let inside = Atomic(0)
   private let maximum = Atomic(0)
   private let entryCount = Atomic(0)
+  /// The test's timeline: each thread's time inside the pause, and the bound of one at a time.
+  private let recorder = TraceRecorder.current
+
+  /// The category of a thread's time inside the pause in a timeline.
+  public static let category = "between read and write"
 
   /// A probe whose pause sleeps for `microseconds`.
   public init(microseconds: UInt32 = 50) {
     self.microseconds = microseconds
+    recorder?.bound(
+      TraceBound(
+        .atMost, 1, of: Self.category, enters: "read the shared value", state: "between read and write",
+        consequence: "{others}'s update is lost"))
   }
 
   /// The pause to give the code under test.
   public var pause: Pause {
     Pause { [self] in
+      let lane = recorder?.threadLane()
+      if let lane { recorder?.begin(Self.category, lane: lane) }
+      defer { if let lane { recorder?.end(Self.category, lane: lane) } }
       entryCount.add(1, ordering: .sequentiallyConsistent)
       let now = inside.add(1, ordering: .sequentiallyConsistent).newValue
       var seen = maximum.load(ordering: .sequentiallyConsistent)

@@ -1,4 +1,5 @@
 import Foundation
+import WorkbookCore
 
 /// A meeting point that `parties` threads must all reach before any of them goes on.
 ///
@@ -17,16 +18,24 @@ public final class Rendezvous: @unchecked Sendable {
   private let condition = NSCondition()
   private var arrivedCount = 0
   private var isBroken = false
+  /// The test's timeline: each thread's wait here, which must all overlap once.
+  private let recorder = TraceRecorder.current
+  private var category: String { "waiting for all \(parties)" }
 
   /// A rendezvous of `parties` threads that gives up after `deadline`.
   public init(parties: Int, deadline: Duration = Liveness.deadline) {
     self.parties = parties
     self.deadline = deadline
+    recorder?.bound(
+      TraceBound(.together, parties, of: category, enters: "arrived", state: "at the rendezvous"))
   }
 
   /// Waits until all parties have arrived; returns `false` if the deadline passed first.
   @discardableResult
   public func arrive() -> Bool {
+    let lane = recorder?.threadLane()
+    if let lane { recorder?.begin(category, lane: lane) }
+    defer { if let lane { recorder?.end(category, lane: lane) } }
     condition.lock()
     defer { condition.unlock() }
     arrivedCount += 1

@@ -3,6 +3,7 @@ import CapstoneGiven
 import FixtureServer
 import Foundation
 import Testing
+import WorkbookCore
 import WorkbookSupport
 import WorkbookTestSupport
 
@@ -10,7 +11,7 @@ import WorkbookTestSupport
   import FoundationNetworking
 #endif
 
-@Suite("Chapter 10 · Capstone: choosing the right tool")
+@Suite("Chapter 10 · Capstone: choosing the right tool", .timeline)
 struct CapstoneTests {
   // MARK: Counting words
 
@@ -162,6 +163,7 @@ struct CapstoneTests {
     let sawBlockedProducer = Flag()
     let received = Guarded([[Item]](repeating: [], count: consumerCount))
     defer { queue.close() }
+    let recorder = TraceRecorder.current
 
     let producing = BackgroundCall {
       let finished = runOnTestThreads(producerCount) { producer in
@@ -172,7 +174,16 @@ struct CapstoneTests {
           // queue when this put returned, whatever the other threads were doing.
           let inserted = putsReturned.add()
           let taken = takesStarted.value
-          mostSeen.withLock { $0 = max($0, inserted - taken) }
+          let overfilled = mostSeen.withLock { most in
+            defer { most = max(most, inserted - taken) }
+            return most <= capacity && inserted - taken > capacity
+          }
+          recorder?.counter("queue", inserted - taken)
+          if overfilled {
+            recorder?.violation(
+              "P\(producer + 1)'s put(_:) returned with at least \(inserted - taken) elements in a queue of "
+                + "capacity \(capacity)", lane: "queue")
+          }
         }
       }
       queue.close()
@@ -310,6 +321,7 @@ struct CapstoneTests {
     let count = fetchers + random.int(in: 2...5)
     let paths = random.documentPaths(count)
     try await FixtureServer.withRunning(.init(seed: random.next())) { server in
+      server.traceBound(.atMost, fetchers)
       let urls = paths.enumerated().map { index, path in server.url(for: "\(path)?gate=g\(index)") }
       let census = ThreadCensus()
       let pool = FetchPool(fetchers: fetchers, census: census, fetch: settled(chapterFetch, on: server))

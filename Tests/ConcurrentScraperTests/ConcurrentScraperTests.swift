@@ -6,7 +6,7 @@ import Testing
 import WorkbookSupport
 import WorkbookTestSupport
 
-@Suite("Chapter 5 · Concurrent scraper")
+@Suite("Chapter 5 · Concurrent scraper", .timeline)
 struct ConcurrentScraperTests {
   @Test("fetchPage(_:timeout:) records the status, the body and the time of one fetch")
   func fetchPageRecordsOneFetch() throws {
@@ -31,6 +31,7 @@ struct ConcurrentScraperTests {
     var random = WorkbookRandom()
     let count = random.int(in: 3...8)
     try FixtureServer.withRunning(.init(seed: random.next())) { server in
+      server.traceBound(.together, count)
       let (_, urls, overlapped, results) = try scrapeBehindOneGate(count, random: &random, server: server)
 
       #expect(overlapped, "the \(count) requests were never all in flight at once: start every thread first")

@@ -5,7 +5,7 @@ import Testing
 import WorkbookSupport
 import WorkbookTestSupport
 
-@Suite("Chapter 2 · Counter locking")
+@Suite("Chapter 2 · Counter locking", .timeline)
 struct CounterLockingTests {
   @Test("the guide's run: two threads × 100 increments with its 1 ms pause add exactly 200")
   func guideRun() throws {

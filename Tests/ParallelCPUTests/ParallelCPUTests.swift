@@ -2,9 +2,10 @@ import Foundation
 import ParallelCPU
 import Synchronization
 import Testing
+import WorkbookCore
 import WorkbookTestSupport
 
-@Suite("Chapter 8 · Parallel CPU work")
+@Suite("Chapter 8 · Parallel CPU work", .timeline)
 struct ParallelCPUTests {
   @Test(
     "chunks(upTo:count:) cuts 0..<n into count chunks in order, the first n % count one longer",
@@ -50,14 +51,24 @@ struct ParallelCPUTests {
     let finishedChunks = (0..<workers).map { _ in DispatchSemaphore(value: 0) }
     let limit = DispatchTime.now() + Liveness.deadline.timeInterval
     let waitedTooLong = Atomic(false)
+    let recorder = TraceRecorder.current
 
     let results = try mapChunks(upTo: n, workers: workers) { chunk in
       let index = expected.firstIndex(of: chunk) ?? 0
+      recorder?.begin("chunk running", lane: "chunk \(index)")
+      defer { recorder?.end("chunk running", lane: "chunk \(index)") }
       if index + 1 < workers, finishedChunks[index + 1].wait(timeout: limit) == .timedOut {
         waitedTooLong.store(true, ordering: .sequentiallyConsistent)
       }
       finishedChunks[index].signal()
       return chunk.lowerBound
+    }
+    if results != expected.map(\.lowerBound),
+      let first = expected.firstIndex(where: { $0.lowerBound == results.first })
+    {
+      recorder?.violation(
+        "mapChunks gave chunk \(first)'s result first: the order the chunks finished in, not their order",
+        lane: "chunk \(first)")
     }
 
     let timedOut = waitedTooLong.load(ordering: .sequentiallyConsistent)

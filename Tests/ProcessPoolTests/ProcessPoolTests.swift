@@ -2,6 +2,7 @@ import Foundation
 import ProcessPool
 import ProcessPoolGiven
 import Testing
+import WorkbookCore
 import WorkbookTestSupport
 
 #if canImport(Glibc)
@@ -10,7 +11,7 @@ import WorkbookTestSupport
   import Darwin
 #endif
 
-@Suite("Chapter 9 · Process pool")
+@Suite("Chapter 9 · Process pool", .timeline)
 struct ProcessPoolTests {
   /// How the code under test had already finished, when it finished before its children started.
   static func early<Success>(_ outcome: Result<Success, any Error>?) -> String {
@@ -121,13 +122,20 @@ struct ProcessPoolTests {
       executable: URL(fileURLWithPath: "/bin/sh"), arguments: launches.arguments(sumWorker()))
     let pool = ProcessPool(worker: worker, processes: random.int(in: 2...3))
     let inputs = (0..<random.int(in: 2...5)).map { _ in random.int(in: 0...100_000) }
+    let recorder = TraceRecorder.current
 
+    recorder?.begin("call in a cancelled task", lane: "run(_:)")
     let running = await Liveness.result(
       of: Task {
         withUnsafeCurrentTask { $0?.cancel() }
         return try await worker.run(inputs[0])
       })
+    recorder?.end("call in a cancelled task", lane: "run(_:)")
     let runLaunches = launches.count
+    if runLaunches > 0 {
+      recorder?.violation(
+        "run(_:) launched \(runLaunches) child(ren) for a task cancelled before it began", lane: "run(_:)")
+    }
     let mapping = await Liveness.result(
       of: Task {
         withUnsafeCurrentTask { $0?.cancel() }
@@ -194,6 +202,7 @@ struct ProcessPoolTests {
     // runs more is counted when the extra child reports.
     let gate = try WorkerGate(policy: .fill(bound: processes, total: inputs.count))
     defer { gate.close() }
+    gate.traceBound(processes)
     let pool = try ProcessPool(
       worker: Worker(executable: sumWorker(), arguments: gate.arguments), processes: processes)
 
@@ -249,6 +258,7 @@ struct ProcessPoolTests {
       return try await pool.map(inputs)
     }
     let started = await gate.arrivals(atLeast: processes)
+    gate.noteCancelled()
     task.cancel()
     // Twice the gate's deadline: a child that was never killed finishes once the gate breaks.
     let outcome = await Liveness.result(of: task, deadline: Liveness.deadline * 2)
@@ -366,6 +376,9 @@ private final class WorkerGate: @unchecked Sendable {
 
   private let condition = NSCondition()
   private var observed = (arrivals: [Arrival](), mostAlive: 0, isBroken: false, isStopped: false)
+  /// The test's timeline: each child's life, from its hello to its closed connection.
+  private let recorder = TraceRecorder.current
+  private var isCancelled = false
 
   /// The arguments that make `sum-worker` report to this gate.
   var arguments: [String] { ["--hold", path] }
@@ -404,6 +417,17 @@ private final class WorkerGate: @unchecked Sendable {
     }
   }
 
+  /// Declares, in the test's timeline, that at most `bound` children may be alive at once.
+  func traceBound(_ bound: Int) {
+    recorder?.bound(TraceBound(.atMost, bound, of: "child alive", enters: "started", state: "alive"))
+  }
+
+  /// Marks the moment the test cancelled the pool: a child that reports after it breaks the order.
+  func noteCancelled() {
+    condition.withLock { isCancelled = true }
+    recorder?.instant("cancelled", lane: "test")
+  }
+
   /// Wakes every waiter: the code under test has finished, and nothing more will report.
   func stopWaiting() {
     condition.withLock {
@@ -425,6 +449,7 @@ private final class WorkerGate: @unchecked Sendable {
   private struct Connection {
     let descriptor: Int32
     var isReleased = false
+    var lane: String?
   }
 
   private var connections: [Connection] = []
@@ -463,6 +488,7 @@ private final class WorkerGate: @unchecked Sendable {
     }
     for connection in connections {
       closeDescriptor(connection.descriptor)
+      if let lane = connection.lane { recorder?.end("child alive", lane: lane) }
     }
     connections = []
     closeDescriptor(listener)
@@ -482,6 +508,7 @@ private final class WorkerGate: @unchecked Sendable {
       // A child sends nothing after its hello, so anything readable is the end of the stream.
       if state.revents != 0 {
         closeDescriptor(connection.descriptor)
+        if let lane = connection.lane { recorder?.end("child alive", lane: lane) }
       } else {
         open.append(connection)
       }
@@ -500,7 +527,15 @@ private final class WorkerGate: @unchecked Sendable {
         closeDescriptor(descriptor)
         continue
       }
-      connections.append(Connection(descriptor: descriptor))
+      let lane = recorder?.newLane(prefix: "C")
+      if let lane {
+        recorder?.begin("child alive", lane: lane, "pid \(arrival.processID), input \(arrival.input)")
+        if condition.withLock({ isCancelled }) {
+          recorder?.violation(
+            "\(lane) started after map(_:) was cancelled: a cancelled pool starts no child", lane: lane)
+        }
+      }
+      connections.append(Connection(descriptor: descriptor, lane: lane))
       condition.withLock {
         observed.arrivals.append(arrival)
         observed.mostAlive = max(observed.mostAlive, connections.count)

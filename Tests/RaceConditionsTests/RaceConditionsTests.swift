@@ -6,7 +6,7 @@ import Testing
 import WorkbookSupport
 import WorkbookTestSupport
 
-@Suite("Chapter 3 · Race conditions")
+@Suite("Chapter 3 · Race conditions", .timeline)
 struct RaceConditionsTests {
   @Test("4 to 10 threads × 20 to 100 deposit-and-withdraw pairs leave the balance where it started")
   func depositWithdrawPairsKeepTheBalance() throws {

@@ -11,7 +11,7 @@ import WorkbookTestSupport
   import FoundationNetworking
 #endif
 
-@Suite("Chapter 7 · From Promise.all to task groups")
+@Suite("Chapter 7 · From Promise.all to task groups", .timeline)
 struct TaskGroupsTests {
   // MARK: async let
 
@@ -20,6 +20,7 @@ struct TaskGroupsTests {
     var random = WorkbookRandom()
     let paths = random.documentPaths(2)
     try await FixtureServer.withRunning(.init(seed: random.next())) { server in
+      server.traceBound(.together, 2)
       let browser = Browser()
       let urls = gatedURLs(paths, on: server)
       let fetching = Task { try await fetchBoth(urls[0], urls[1], using: browser.fetch) }
@@ -115,6 +116,7 @@ struct TaskGroupsTests {
     let count = limit + random.int(in: 2...5)
     let paths = random.documentPaths(count)
     try await FixtureServer.withRunning(.init(seed: random.next())) { server in
+      server.traceBound(.atMost, limit)
       let browser = Browser()
       let urls = gatedURLs(paths, on: server)
       let fetch = settled(browser.fetch, on: server)

@@ -4,7 +4,7 @@ import Testing
 import ThreadLocalIDs
 import WorkbookTestSupport
 
-@Suite("Chapter 4 · Thread-local IDs")
+@Suite("Chapter 4 · Thread-local IDs", .timeline)
 struct ThreadLocalIDsTests {
   // MARK: ThreadLocal
 

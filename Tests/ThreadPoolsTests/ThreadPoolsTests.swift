@@ -5,7 +5,7 @@ import ThreadPools
 import WorkbookSupport
 import WorkbookTestSupport
 
-@Suite("Chapter 6 · Thread pools")
+@Suite("Chapter 6 · Thread pools", .timeline)
 struct ThreadPoolsTests {
   // MARK: Future
 
@@ -330,6 +330,7 @@ struct ThreadPoolsTests {
     let count = maxWorkers * 2 + random.int(in: 1...4)
     let gate = random.name()
     try FixtureServer.withRunning(.init(seed: random.next())) { server in
+      server.traceBound(.atMost, maxWorkers)
       let paths = random.documentPaths(count)
       let urls = paths.map { server.url(for: "\($0)?gate=\(gate)") }
 

@@ -2,9 +2,10 @@ import Foundation
 import Synchronization
 import Testing
 import Threads
+import WorkbookCore
 import WorkbookTestSupport
 
-@Suite("Chapter 1 · Threads and join")
+@Suite("Chapter 1 · Threads and join", .timeline)
 struct ThreadsTests {
   @Test("join() returns only after the thread's body has finished")
   func joinWaitsForTheBody() {
@@ -73,18 +74,23 @@ struct ThreadsTests {
   @Test("start() then join() at once, on one thread, waits for the body even before its thread has run")
   func joinRightAfterStartWaits() throws {
     var random = WorkbookRandom()
+    let recorder = TraceRecorder.current
     // Each round is a fresh race between the new thread's first instruction and the caller's
     // `join()`: counting up inside the thread loses it in some rounds, however few.
     for round in 1...random.int(in: 8...12) {
       let gate = DispatchSemaphore(value: 0)
       let bodyFinished = Flag()
       let thread = JoinableThread {
+        recorder?.begin("body", lane: "body")
         gate.wait()
         bodyFinished.set()
+        recorder?.end("body", lane: "body")
       }
       let caller = BackgroundCall {
         thread.start()
+        recorder?.begin("join()", lane: "join()")
         thread.join()
+        recorder?.end("join()", lane: "join()")
         return bodyFinished.isSet
       }
 
@@ -92,6 +98,10 @@ struct ThreadsTests {
       gate.signal()
       let outcome = try #require(caller.result(), "join() never returned after the body finished")
       let waited = try outcome.get()
+      if waiting == .returned || !waited {
+        recorder?.violation(
+          "round \(round): join() returned while the body still waited at its gate", lane: "join()")
+      }
       try #require(
         waiting != .returned && waited,
         "round \(round): join() right after start() returned while the body was still blocked: does the count go up before the thread exists?"

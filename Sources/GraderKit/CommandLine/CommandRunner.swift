@@ -117,6 +117,16 @@ public struct CommandRunner {
         Report(usesColor: Report.terminalWantsColor, isDetailed: options.chapter != nil).render(grade)
       )
     }
+    if options.tuning.writesTraces {
+      let chapters = grade.chapters.compactMap { try? workbook.chapter(named: $0.id) }
+      let lines = traceLines(of: chapters, sources: [options.sources])
+      // Standard output holds the JSON alone.
+      if options.format == .json {
+        FileHandle.standardError.write(Data(lines.utf8))
+      } else {
+        print(lines)
+      }
+    }
     return grade.isPassing ? 0 : 1
   }
 
@@ -324,6 +334,25 @@ public struct CommandRunner {
     let solution = try solutionGrader.grade([chapter])
     print(ComparisonReport(chapter: chapter, student: student, solution: solution).render())
     print(try FileDiff.render(solution: workbook.folder(of: chapter, in: .solutions), student: studentFolder))
+    if options.tuning.writesTraces { print(traceLines(of: [chapter], sources: [.exercises, .solutions])) }
     return student.isPassing ? 0 : 1
+  }
+
+  /// Where `--trace` wrote each chapter's timelines, and how to open them.
+  private func traceLines(of chapters: [Chapter], sources: [Sources]) -> String {
+    let folder = workbook.root.appendingPathComponent(Grader.tracesPath)
+    var lines: [String] = []
+    for chapter in chapters {
+      for source in sources {
+        let traces = Grader.tracesFolder(of: chapter, in: folder, sources: source)
+        let count = ((try? FileManager.default.contentsOfDirectory(atPath: traces.path)) ?? [])
+          .filter { $0.hasSuffix(".json") }.count
+        let relative = String(traces.path.dropFirst(workbook.root.path.count + 1))
+        let whose = source == .solutions ? "the reference's" : "your"
+        lines.append("Traces: \(count) of \(whose) test timelines in \(relative)/")
+      }
+    }
+    lines.append("Open a .json in https://ui.perfetto.dev (or chrome://tracing), a .svg in any browser.")
+    return lines.joined(separator: "\n") + "\n"
   }
 }

@@ -28,8 +28,8 @@ public struct Option: Hashable, Sendable {
 
   /// Every option, in the order `--help` lists them.
   public static let all: [Option] = [
-    solutions, format, timeout, jobs, seed, races, repeatCount, hog, mutants, submission, submissions,
-    csv, json, resume, shard, gradescope, junit, classroom, yes, help,
+    solutions, format, timeout, jobs, seed, races, trace, repeatCount, hog, mutants, submission,
+    submissions, csv, json, resume, shard, gradescope, junit, classroom, yes, help,
   ]
 
   /// The option spelled `spelling` (long or short), if there is one.
@@ -68,6 +68,11 @@ public struct Option: Hashable, Sendable {
     help: "Build with ThreadSanitizer (in a build folder of its own) and give a chapter whose tests "
       + "pass but race the status \"data race\".",
     commands: [.grade, .check, .audit, .compare, .watch])
+  static let trace = Option(
+    name: "--trace",
+    help: "Write each test's timeline under .grader/traces/NN/: Trace Event Format JSON (open it in "
+      + "ui.perfetto.dev or chrome://tracing) and an SVG; the solutions' go in reference/ beside them.",
+    commands: [.grade, .compare])
   static let repeatCount = Option(
     name: "--repeat", audience: .instructors, valueName: "N",
     help: "How many times the audit runs the tests (default \(AuditOptions.defaultRuns)); on its own, "

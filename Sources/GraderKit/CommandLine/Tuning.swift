@@ -8,6 +8,8 @@ public struct Tuning: CommandOptions {
   public var seed: UInt64?
   /// Build with ThreadSanitizer and flag chapters whose tests pass but race (`--races`).
   public var detectsRaces = false
+  /// Write each test's timeline under `.grader/traces/` (`--trace`).
+  public var writesTraces = false
 
   public init() {}
 
@@ -26,6 +28,7 @@ public struct Tuning: CommandOptions {
       return number
     }
     detectsRaces = arguments.isGiven(.races)
+    writesTraces = arguments.isGiven(.trace)
   }
 
   /// Applies the options to a grader.
@@ -34,5 +37,6 @@ public struct Tuning: CommandOptions {
     if let jobs { grader.jobs = jobs }
     if let seed { grader.seed = seed }
     grader.detectsRaces = detectsRaces
+    if writesTraces { grader.tracesFolder = grader.workbook.root.appendingPathComponent(Grader.tracesPath) }
   }
 }

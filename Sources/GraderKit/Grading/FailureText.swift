@@ -1,3 +1,5 @@
+import WorkbookCore
+
 /// Turns what a failed expectation reported into a message for a student: the test's own words
 /// first, the expanded expression below them, and no list longer than a few elements.
 enum FailureText {
@@ -5,9 +7,15 @@ enum FailureText {
   ///
   /// The comment says what went wrong in words (`6 threads × 31 increments: expected 310, got 155`);
   /// the expansion (`(value → 155) == (expected → 310)`) is the evidence, read second.
+  /// A timeline the test drew (`TimelineText`) comes last, after the expansion: it is the longest
+  /// part, and a picture of the evidence.
   static func message(expectation: String?, comments: [String]) -> String {
-    let lines = comments + (expectation.map { [withoutUnknownContexts($0)] } ?? [])
-    return lines.map { shorteningLists($0) }.joined(separator: "\n")
+    let isTimeline = { (comment: String) in comment.hasPrefix(TimelineText.heading + " (") }
+    let lines =
+      comments.filter { !isTimeline($0) }.map { shorteningLists($0) }
+      + (expectation.map { [shorteningLists(withoutUnknownContexts($0))] } ?? [])
+      + comments.filter(isTimeline)
+    return lines.joined(separator: "\n")
   }
 
   /// Drops the runtime's `(unknown context at $55d1c2a4e0f0)` from type names in an expansion.

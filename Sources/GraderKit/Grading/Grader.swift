@@ -19,6 +19,11 @@ public struct Grader: Sendable {
   public var detectsRaces = false {
     didSet { scratchPath = Self.scratchPath(of: workbook, sources: sources, detectsRaces: detectsRaces) }
   }
+  /// Where each chapter's timelines go (`--trace`): `NN/` for the exercises, `NN/reference/` for
+  /// the solutions, so that the two runs lie side by side; `nil` records none.
+  public var tracesFolder: URL?
+  /// `.grader/traces`, relative to the workbook.
+  public static let tracesPath = ".grader/traces"
   /// Whether to show the build's progress on one line of the terminal (standard error is one).
   public var showsBuildProgress = BuildProgress.terminalWantsIt
   /// Whether the build includes the grader's and the fixture server's own suites, for `runToolingSuite`.
@@ -118,7 +123,15 @@ public struct Grader: Sendable {
           ? chapter.deadline ?? Self.defaultDeadline : deadline ?? chapter.deadline ?? Self.defaultDeadline
       })
     runner.detectsRaces = detectsRaces
+    runner.tracesFolder = tracesFolder
+    runner.sources = sources
     return runner
+  }
+
+  /// Where the traces of `chapter` go: `.grader/traces/NN/`, or its `reference/` for the solutions.
+  public static func tracesFolder(of chapter: Chapter, in folder: URL, sources: Sources) -> URL {
+    let chapterFolder = folder.appendingPathComponent(chapter.number)
+    return sources == .solutions ? chapterFolder.appendingPathComponent("reference") : chapterFolder
   }
 
   /// The folder a chapter needs and lacks, relative to the workbook, if any.
