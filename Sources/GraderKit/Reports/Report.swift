@@ -85,6 +85,11 @@ public struct Report {
   }
 
   private func failureLines(_ chapter: ChapterResult) -> [String] {
+    // A chapter whose suite never ran has one reason for all its tests, said once.
+    if let reason = Self.whyNoTestRan[chapter.status], chapter.failures.isEmpty {
+      let tests = chapter.total == 1 ? "its test" : "its \(chapter.total) tests"
+      return chapter.total == 0 ? [] : ["  \(tests) could not run: \(reason)"]
+    }
     var lines: [String] = []
     let failing = chapter.tests.filter { !$0.passed }
     for test in failing {
@@ -100,6 +105,13 @@ public struct Report {
     }
     return lines
   }
+
+  /// Why no test of a chapter ran, for the statuses that say it.
+  private static let whyNoTestRan: [ChapterResult.Status: String] = [
+    .doesNotCompile: "the chapter does not compile (the errors above)",
+    .refused: "the chapter was not taken (the reason above)",
+    .missing: "a folder the chapter needs is missing (above)",
+  ]
 
   private func points(_ value: Double) -> String {
     value == value.rounded() ? String(Int(value)) : String(format: "%.1f", value)
