@@ -210,10 +210,10 @@ struct ThreadPoolsTests {
 
     let futures = try returning("submit(_:)") { try (0..<count).map { _ in try pool.submit { probe.run() } } }
     // Every closure waits at the probe's gate: the workers fill up, and the rest stay queued.
-    let allBusy = probe.waitUntil(inside: maxWorkers)
-    #expect(
-      allBusy,
-      "only \(probe.inside) closures ran at once with \(maxWorkers) workers: are all of them working?")
+    if let why = whyWorkersAreNotAllBusy(probe, pool: pool, maxWorkers: maxWorkers) {
+      Issue.record("\(why)")
+      return
+    }
     let overran = probe.waitUntil(inside: maxWorkers + 1, timeout: grace)
     #expect(!overran, "\(probe.inside) closures ran at once on a pool of \(maxWorkers) workers")
     let live = try returning("liveWorkerCount") { pool.liveWorkerCount }
@@ -263,7 +263,10 @@ struct ThreadPoolsTests {
     }
 
     let futures = try returning("submit(_:)") { try (0..<count).map { _ in try pool.submit { probe.run() } } }
-    try #require(probe.waitUntil(inside: maxWorkers), "the workers never all started a closure")
+    if let why = whyWorkersAreNotAllBusy(probe, pool: pool, maxWorkers: maxWorkers) {
+      Issue.record("\(why)")
+      return
+    }
     let shuttingDown = BackgroundCall {
       pool.shutdown(wait: true)
       return (finished: probe.finished, live: pool.liveWorkerCount)
@@ -302,7 +305,10 @@ struct ThreadPoolsTests {
         }
       }
     }
-    try #require(probe.waitUntil(inside: maxWorkers), "the workers never all started a closure")
+    if let why = whyWorkersAreNotAllBusy(probe, pool: pool, maxWorkers: maxWorkers) {
+      Issue.record("\(why)")
+      return
+    }
     let returned = BackgroundCall { pool.shutdown(wait: false) }.result() != nil
     #expect(returned, "shutdown(wait: false) blocked while closures were running: it must return at once")
     let late = try returning("submit(_:) after shutdown") { Result { try pool.submit { -1 } } }
@@ -343,7 +349,14 @@ struct ThreadPoolsTests {
       server.openGate(gate)
       let reports = try #require(fetching.result(), "fetchAll never returned").get()
 
-      #expect(allBusy, "fetchAll never had \(maxWorkers) requests in flight at once: keep every worker busy")
+      #expect(
+        allBusy,
+        """
+        fetchAll never had \(maxWorkers) requests in flight at once, but at most \(peak). Likely causes, most \
+        likely first: your ThreadPool runs each closure while it holds its lock (its own tests say \
+        whether); fetchAll waits for each fetch before it submits the next; it makes a pool of fewer \
+        workers than maxWorkers
+        """)
       #expect(
         !overran && peak == maxWorkers,
         "\(peak) requests were in flight at once with maxWorkers \(maxWorkers)")
@@ -466,6 +479,31 @@ private func returning<Value: Sendable>(
 private func anyReturns<Value>(_ calls: [BackgroundCall<Value>], within grace: Duration) -> Bool {
   guard let first = calls.first else { return false }
   return first.returns(within: grace) || calls.contains { $0.isFinished }
+}
+
+/// Waits until `maxWorkers` closures are inside `probe` at once; `nil` if they are, else why not.
+///
+/// When fewer are, the test reaches into the pool while a closure waits at the probe's gate: a
+/// pool whose lock is free answers `liveWorkerCount` and takes a `submit` at once. If neither
+/// returns, the pool's lock is held while a closure runs, the cause of every symptom after it.
+private func whyWorkersAreNotAllBusy(_ probe: TaskProbe, pool: ThreadPool, maxWorkers: Int) -> String? {
+  guard !probe.waitUntil(inside: maxWorkers) else { return nil }
+  let inside = probe.inside
+  if inside > 0,
+    !BackgroundCall({ pool.liveWorkerCount }).returns(within: grace)
+      || !BackgroundCall({ try? pool.submit { 0 } }).returns(within: grace)
+  {
+    return """
+      the pool's lock was held while a closure ran, so only \(inside) of \(maxWorkers) workers could \
+      run one: run the job after unlocking (lesson: "The pool: workers, a queue and a condition")
+      """
+  }
+  return """
+    only \(inside) closures ran at once with \(maxWorkers) workers. Likely causes, most likely first: \
+    the pool starts fewer than maxWorkers threads; submit queues a closure without waking a \
+    sleeping worker (signal after appending); a worker waits for something else before it takes \
+    the next closure (lesson: "The pool: workers, a queue and a condition")
+    """
 }
 
 /// Shuts `pool` down and waits for it, giving up at the liveness deadline rather than hanging the test.

@@ -11,9 +11,11 @@ enum FailureText {
   /// part, and a picture of the evidence.
   static func message(expectation: String?, comments: [String]) -> String {
     let isTimeline = { (comment: String) in comment.hasPrefix(TimelineText.heading + " (") }
+    // `Issue.record("…")` reports "Issue recorded" before its comment: the comment says it all.
+    let evidence = expectation == "Issue recorded" && !comments.isEmpty ? nil : expectation
     let lines =
       comments.filter { !isTimeline($0) }.map { shorteningLists($0) }
-      + (expectation.map { [shorteningLists(withoutUnknownContexts($0))] } ?? [])
+      + (evidence.map { [shorteningLists(withoutUnknownContexts($0))] } ?? [])
       + comments.filter(isTimeline)
     return lines.joined(separator: "\n")
   }
