@@ -15,6 +15,10 @@ struct SuiteRunner {
   let deadline: @Sendable (Chapter) -> Duration
   /// Whether the test binary is built with ThreadSanitizer, whose reports to collect.
   var detectsRaces = false
+  /// How each chapter's suite is kept apart (the grader's own suites run with its rights).
+  var isolation: Isolation = .none
+  /// What the sandbox hides and shows, for `isolation` other than `none`.
+  var plan: Sandbox.Plan? = nil
 
   /// The address space a suite's process may map: far above what any chapter's tests use
   /// (a few hundred MiB, thread stacks and malloc arenas included), far below the machine's memory.
@@ -25,13 +29,22 @@ struct SuiteRunner {
     var expected = ExpectedTests.names(
       in: workbook.root.appendingPathComponent("Tests/\(chapter.testModule)"))
     let raceLog = eventsFolder.appendingPathComponent("tsan-\(chapter.folder)").path
-    var environment = ["WORKBOOK_SEED": String(seed), "NO_COLOR": "1"].merging(launcher.environment) {
-      _, new in new
-    }
+    let isTooling = chapter.number == Chapter.toolingNumber
+    var environment = (isTooling ? [:] : Self.scrubbedEnvironment)
+      .merging(["WORKBOOK_SEED": String(seed), "NO_COLOR": "1"]) { _, new in new }
+      .merging(launcher.environment) { _, new in new }
     if detectsRaces {
       _ = RaceReport.collect(logPrefix: raceLog)
       environment.merge(RaceReport.environment(logPrefix: raceLog)) { _, new in new }
     }
+    let sandbox: Sandbox?
+    do {
+      sandbox = try isTooling ? nil : plan.flatMap { try Sandbox.make(isolation, plan: $0) }
+    } catch {
+      return result(for: chapter, expected: expected, status: .crashed, message: "\(error)")
+    }
+    defer { sandbox?.cleanUp() }
+    environment.merge(sandbox?.environment ?? [:]) { _, new in new }
     let outcome: Subprocess.Outcome
     let seconds: Double
     let events: Data
@@ -44,6 +57,8 @@ struct SuiteRunner {
         environment: environment,
         deadline: deadline
       )
+      process.inheritsEnvironment = isTooling
+      process.sandbox = sandbox
       process.descriptors = [EventPipe.childDescriptor: stream.writeEnd]
       // ThreadSanitizer maps terabytes of shadow memory: a limit on address space would stop it.
       process.addressSpaceLimit = detectsRaces ? nil : Self.addressSpaceLimit
@@ -75,6 +90,14 @@ struct SuiteRunner {
       }
     }
     return result
+  }
+
+  /// What a chapter's test process gets of the grader's environment: enough to run, and nothing
+  /// that names a folder of the instructor's (`GRADER_ROOT`, `PWD`, `OLDPWD`, the build's variables).
+  static var scrubbedEnvironment: [String: String] {
+    let kept = ["PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "LC_CTYPE", "TERM", "SWIFT_BACKTRACE"]
+    let environment = ProcessInfo.processInfo.environment
+    return environment.filter { kept.contains($0.key) }
   }
 
   /// A result for a chapter whose suite did not run, such as one that does not compile: each of
