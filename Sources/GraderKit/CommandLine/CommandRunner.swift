@@ -144,7 +144,7 @@ public struct CommandRunner {
     }
     let already = Set(
       file.map { Gradebook.ids(inCSV: (try? String(contentsOfFile: $0.path, encoding: .utf8)) ?? "") } ?? [])
-    let toGrade = handIns.filter { !already.contains($0.id) }
+    var toGrade = handIns.filter { !already.contains($0.id) }
     if toGrade.count < handIns.count {
       batch.log(
         "\(handIns.count - toGrade.count) of \(handIns.count) students are in \(options.csvFile ?? "") already (--resume): grading the other \(toGrade.count)."
@@ -152,8 +152,20 @@ public struct CommandRunner {
     }
     let grades = Mutex<[Grade]>([])
     let exports = (options.gradescopeFile, options.junitFile)
-    do {
-      try batch.run(toGrade) { grade, note in
+    // Outside a sandbox a hand-in can kill the grader: who was being graded is written down first.
+    let startedPath = options.csvFile.map(StartedLog.path(besides:))
+    let killed =
+      options.resumes ? startedPath.map { StartedLog.killed(in: $0, graded: already) } ?? [:] : [:]
+    let startedLog =
+      try startedPath.flatMap { path in
+        Sandbox.strongest(upTo: .namespaces) == .none || !killed.isEmpty
+          ? try StartedLog(path: path, resuming: options.resumes) : nil
+      }
+    if let startedLog {
+      batch.willGrade = { startedLog.started($0.id) }
+      ChildProcesses.onInterrupt { startedLog.interruptAll() }
+    }
+    let record: @Sendable (Grade, String?) throws -> Void = { grade, note in
         let id = grade.student ?? "student"
         // Exports first: a row in the CSV means the student is done, exports included.
         if let folder = exports.0 {
@@ -166,8 +178,23 @@ public struct CommandRunner {
             grade.junitXML(), to: URL(fileURLWithPath: folder).appendingPathComponent("\(id).xml").path)
         }
         try file?.append(gradebook.row(grade, note: note))
+        startedLog?.finished(id)
         grades.withLock { $0.append(grade) }
+    }
+    do {
+      // A student whose grading killed the grader is not graded again: the same code would kill it again.
+      var submissions = SubmissionGrader(workbook: workbook)
+      submissions.configure = batch.configure
+      for (id, start) in killed.sorted(by: { $0.key < $1.key }) where toGrade.contains(where: { $0.id == id }) {
+        let grade = submissions.killedGrading(
+          of: id,
+          reason: "the grading was killed (it started \(start) and never ended): the hand-in's code may kill the grader",
+          chapters: chapters)
+        try record(grade, Batch.note(on: grade))
+        batch.log("\(id): the grading was killed when it started \(start); graded crashed, not again.")
       }
+      toGrade.removeAll { killed[$0.id] != nil }
+      try batch.run(toGrade, graded: record)
     } catch {
       if let file {
         batch.log(

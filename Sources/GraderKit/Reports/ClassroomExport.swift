@@ -14,9 +14,11 @@ extension Grade {
       var status: String
       var maxScore: Double
       var tests: [TestResult]
+      /// How the suites were isolated; the reporter reads only the fields above.
+      var sandbox: String
 
       enum CodingKeys: String, CodingKey {
-        case version, status, tests
+        case version, status, tests, sandbox
         case maxScore = "max_score"
       }
     }
@@ -55,7 +57,7 @@ extension Grade {
     let status = isPassing ? "pass" : broken ? "error" : "fail"
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    let results = Results(status: status, maxScore: Double(maxScore), tests: tests)
+    let results = Results(status: status, maxScore: Double(maxScore), tests: tests, sandbox: isolation.rawValue)
     return String(decoding: try encoder.encode(results), as: UTF8.self) + "\n"
   }
 }
