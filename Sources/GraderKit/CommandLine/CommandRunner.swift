@@ -166,29 +166,31 @@ public struct CommandRunner {
       ChildProcesses.onInterrupt { startedLog.interruptAll() }
     }
     let record: @Sendable (Grade, String?) throws -> Void = { grade, note in
-        let id = grade.student ?? "student"
-        // Exports first: a row in the CSV means the student is done, exports included.
-        if let folder = exports.0 {
-          try Self.write(
-            try grade.gradescopeJSON(),
-            to: URL(fileURLWithPath: folder).appendingPathComponent("\(id).json").path)
-        }
-        if let folder = exports.1 {
-          try Self.write(
-            grade.junitXML(), to: URL(fileURLWithPath: folder).appendingPathComponent("\(id).xml").path)
-        }
-        try file?.append(gradebook.row(grade, note: note))
-        startedLog?.finished(id)
-        grades.withLock { $0.append(grade) }
+      let id = grade.student ?? "student"
+      // Exports first: a row in the CSV means the student is done, exports included.
+      if let folder = exports.0 {
+        try Self.write(
+          try grade.gradescopeJSON(),
+          to: URL(fileURLWithPath: folder).appendingPathComponent("\(id).json").path)
+      }
+      if let folder = exports.1 {
+        try Self.write(
+          grade.junitXML(), to: URL(fileURLWithPath: folder).appendingPathComponent("\(id).xml").path)
+      }
+      try file?.append(gradebook.row(grade, note: note))
+      startedLog?.finished(id)
+      grades.withLock { $0.append(grade) }
     }
     do {
       // A student whose grading killed the grader is not graded again: the same code would kill it again.
       var submissions = SubmissionGrader(workbook: workbook)
       submissions.configure = batch.configure
-      for (id, start) in killed.sorted(by: { $0.key < $1.key }) where toGrade.contains(where: { $0.id == id }) {
+      for (id, start) in killed.sorted(by: { $0.key < $1.key }) where toGrade.contains(where: { $0.id == id })
+      {
         let grade = submissions.killedGrading(
           of: id,
-          reason: "the grading was killed (it started \(start) and never ended): the hand-in's code may kill the grader",
+          reason:
+            "the grading was killed (it started \(start) and never ended): the hand-in's code may kill the grader",
           chapters: chapters)
         try record(grade, Batch.note(on: grade))
         batch.log("\(id): the grading was killed when it started \(start); graded crashed, not again.")

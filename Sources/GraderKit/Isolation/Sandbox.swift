@@ -89,9 +89,12 @@ struct Sandbox: Sendable {
       else { return "no true program to try the namespaces with" }
       let sandbox = Sandbox(isolation: .namespaces, steps: machineSteps(), directory: "/")
       do {
-        let outcome = try Subprocess(executable: program, arguments: [], deadline: .seconds(20), sandbox: sandbox)
-          .run()
-        return outcome.termination == .exited(0) ? nil : "true in the namespaces ended with \(outcome.termination)"
+        let outcome = try Subprocess(
+          executable: program, arguments: [], deadline: .seconds(20), sandbox: sandbox
+        )
+        .run()
+        return outcome.termination == .exited(0)
+          ? nil : "true in the namespaces ended with \(outcome.termination)"
       } catch {
         return "\(error)"
       }
@@ -127,7 +130,8 @@ struct Sandbox: Sendable {
       try FileManager.default.createDirectory(
         at: scratch, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
       guard chown(scratch.path, user, group) == 0 else {
-        throw GraderError.operationFailed("chown nobody \(scratch.path)", output: String(cString: strerror(errno)))
+        throw GraderError.operationFailed(
+          "chown nobody \(scratch.path)", output: String(cString: strerror(errno)))
       }
       return Sandbox(
         isolation: .uid, directory: realPath(plan.workbook), user: user, group: group, scratch: scratch)
@@ -163,12 +167,14 @@ struct Sandbox: Sendable {
       guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue else {
         continue
       }
-      steps.append(Step(kind: .bind, source: path, target: path, recursive: true, readOnly: true, optional: true))
+      steps.append(
+        Step(kind: .bind, source: path, target: path, recursive: true, readOnly: true, optional: true))
       bound.append(path)
     }
     // Linux binds a folder with mounts below it only recursively, and keeps those read-write:
     // each is made read-only too.
-    steps.append(Step(kind: .bind, source: "/sys", target: "/sys", recursive: true, readOnly: true, optional: true))
+    steps.append(
+      Step(kind: .bind, source: "/sys", target: "/sys", recursive: true, readOnly: true, optional: true))
     bound.append("/sys")
     for mountPoint in mountPoints() where bound.contains(where: { mountPoint.hasPrefix($0 + "/") }) {
       steps.append(Step(kind: .readOnly, target: mountPoint, optional: true))
@@ -196,7 +202,9 @@ struct Sandbox: Sendable {
     let root = realPath(plan.workbook)
     let build = realPath(plan.buildFolder)
     var hidden = Set(hiddenFolders(in: root, keeping: build) + plan.hidden.map { realPath($0) })
-    if let home = ProcessInfo.processInfo.environment["HOME"].map(realPath), home != "/" { hidden.insert(home) }
+    if let home = ProcessInfo.processInfo.environment["HOME"].map(realPath), home != "/" {
+      hidden.insert(home)
+    }
     hidden = hidden.filter { $0 != root && FileManager.default.fileExists(atPath: $0) }
     // The workbook, the toolchain the test binary links against and the folders to write are
     // shown again when a hidden folder holds them.
@@ -218,7 +226,8 @@ struct Sandbox: Sendable {
       switch entry {
       case .hide: steps.append(Step(kind: .tmpfs, source: "mode=0755,size=1m", target: path))
       case .show: steps.append(Step(kind: .bind, source: path, target: path, recursive: true, readOnly: true))
-      case .write: steps.append(Step(kind: .bind, source: path, target: path, recursive: true, optional: true))
+      case .write:
+        steps.append(Step(kind: .bind, source: path, target: path, recursive: true, optional: true))
       }
     }
     // Made read-only last, once every folder shown inside them has its mount point.

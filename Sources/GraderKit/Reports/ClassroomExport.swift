@@ -57,7 +57,8 @@ extension Grade {
     let status = isPassing ? "pass" : broken ? "error" : "fail"
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    let results = Results(status: status, maxScore: Double(maxScore), tests: tests, sandbox: isolation.rawValue)
+    let results = Results(
+      status: status, maxScore: Double(maxScore), tests: tests, sandbox: isolation.rawValue)
     return String(decoding: try encoder.encode(results), as: UTF8.self) + "\n"
   }
 }
