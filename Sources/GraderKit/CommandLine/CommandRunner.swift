@@ -187,12 +187,12 @@ public struct CommandRunner {
       submissions.configure = batch.configure
       for (id, start) in killed.sorted(by: { $0.key < $1.key }) where toGrade.contains(where: { $0.id == id })
       {
+        let reason =
+          "the grading was killed (it started \(start) and never ended): the hand-in's code may kill the grader"
         let grade = submissions.killedGrading(
           of: id,
-          reason:
-            "the grading was killed (it started \(start) and never ended): the hand-in's code may kill the grader",
-          chapters: chapters)
-        try record(grade, Batch.note(on: grade))
+          reason: reason, chapters: chapters)
+        try record(grade, reason)
         batch.log("\(id): the grading was killed when it started \(start); graded crashed, not again.")
       }
       toGrade.removeAll { killed[$0.id] != nil }

@@ -128,6 +128,10 @@ public struct Grader: Sendable {
       })
     runner.detectsRaces = detectsRaces
     runner.isolation = isolation == .none ? .none : Sandbox.strongest(upTo: isolation)
+    // `nobody` must reach the test binary: a workbook in a folder closed to others gets none.
+    if runner.isolation == .uid && !Sandbox.othersCanReach(build.launcher.executable) {
+      runner.isolation = .none
+    }
     runner.plan = Sandbox.Plan(
       workbook: workbook.root, buildFolder: scratchPath, hidden: hiddenFromSuites,
       writable: detectsRaces ? [eventsFolder] : [])

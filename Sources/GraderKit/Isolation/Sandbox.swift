@@ -282,6 +282,19 @@ struct Sandbox: Sendable {
     return String(decoding: bytes, as: UTF8.self)
   }
 
+  /// Whether a user other than the owner can reach and run `path`: every folder on its way
+  /// passable by others, and the file executable by them.
+  static func othersCanReach(_ path: String) -> Bool {
+    var folder = URL(fileURLWithPath: realPath(path))
+    var info = stat()
+    guard stat(folder.path, &info) == 0, info.st_mode & S_IXOTH != 0 else { return false }
+    while folder.path != "/" {
+      folder.deleteLastPathComponent()
+      guard stat(folder.path, &info) == 0, info.st_mode & S_IXOTH != 0 else { return false }
+    }
+    return true
+  }
+
   /// Whether `path` is `folder` or below it.
   static func isInside(_ path: String, _ folder: String) -> Bool {
     path == folder || path.hasPrefix(folder == "/" ? "/" : folder + "/")
