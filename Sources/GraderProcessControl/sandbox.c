@@ -294,7 +294,10 @@ static int sandbox_init(void *argument) {
   action.sa_handler = forward;
   int forwards[] = {SIGINT, SIGTERM, SIGQUIT, SIGHUP};
   for (size_t i = 0; i < sizeof forwards / sizeof forwards[0]; i++) sigaction(forwards[i], &action, NULL);
-  pid_t test = fork();
+  // Not fork(): this process is a clone of a multithreaded grader, whose copy of glibc's locks
+  // (malloc's, which fork takes) another thread may have held at that instant. The raw system
+  // call takes none.
+  pid_t test = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
   if (test < 0) fail(sandbox, -1);
   if (test == 0) exec_test(sandbox, 1);
   forwarded_to = test;
