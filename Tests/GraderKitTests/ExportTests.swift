@@ -66,7 +66,7 @@ struct ExportTests {
     let row = gradebook.row(grade, note: "=cmd|' /C calc'!A0")
     let records = Gradebook.records(gradebook.csv([]) + row + "\n")
     let cells = try #require(records.last)
-    #expect(cells.count == 6, "id, total, points, status, seed, note: \(row)")
+    #expect(cells.count == 7, "id, total, points, status, seed, note, sandbox: \(row)")
     for cell in [cells[0], cells[5]] {
       #expect(!Gradebook.formulaStarts.contains(cell.first ?? " "), "\(row)")
     }
