@@ -88,7 +88,8 @@ struct SandboxTests {
     let hidden = steps.filter { $0.kind == .tmpfs }.map(\.target)
     let shown = steps.filter { $0.kind == .bind }.map(\.target)
     #expect(hidden.contains(real), "the checkout around the workspace: \(steps)")
-    #expect(shown == [real + "/.grader/submission"], "\(steps)")
+    // The workbook, and the toolchain when the hidden home folder holds it (swiftly's).
+    #expect(shown.first == real + "/.grader/submission", "\(steps)")
     let binds = steps.filter { $0.kind == .bind }
     #expect(!binds.contains { !$0.readOnly }, "the workbook is shown read-only")
     // Every folder shown inside a hidden one is mounted after it.
