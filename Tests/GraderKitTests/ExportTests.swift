@@ -40,7 +40,7 @@ struct ExportTests {
     #expect(xml.contains("&lt;"), "markup in messages is escaped")
   }
 
-  @Test("the CSV has an id, the total, points a chapter, status a chapter, the seed and a note")
+  @Test("the CSV has an id, the total, points a chapter, status a chapter, the seed, a note and the sandbox")
   func csv() throws {
     let workbook = try Workbook(
       root: TemporaryWorkbook(chapters: ["01-Threads", "02-CounterLocking", "03-RaceConditions"]).root)
@@ -50,8 +50,8 @@ struct ExportTests {
     let lines = gradebook.csv([sampleGrade, other]).split(separator: "\n")
     #expect(
       lines[0]
-        == "id,total,01 points,02 points,03 points,01 status,02 status,03 status,seed,note")
-    #expect(lines[1] == "alice,15,10,5,0,passed,failed,crashed,7,")
+        == "id,total,01 points,02 points,03 points,01 status,02 status,03 status,seed,note,sandbox")
+    #expect(lines[1] == "alice,15,10,5,0,passed,failed,crashed,7,,none")
     #expect(lines[2].hasPrefix("\"bob, the \"\"second\"\"\",15,"))
   }
 
@@ -85,7 +85,7 @@ struct ExportTests {
     let row = gradebook.row(grade, note: "=cmd|' /C calc'!A0")
     let records = Gradebook.records(gradebook.csv([]) + row + "\n")
     let cells = try #require(records.last)
-    #expect(cells.count == 6, "id, total, points, status, seed, note: \(row)")
+    #expect(cells.count == 7, "id, total, points, status, seed, note, sandbox: \(row)")
     for cell in [cells[0], cells[5]] {
       #expect(!Gradebook.formulaStarts.contains(cell.first ?? " "), "\(row)")
     }

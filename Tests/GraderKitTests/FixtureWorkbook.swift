@@ -81,6 +81,8 @@ struct FixtureWorkbook {
         try data.write(to: destination)
       }
     }
+    // Copies made before the hand-ins were left out held them.
+    try? files.removeItem(at: target.appendingPathComponent("HandIns"))
     // A fixture deleted since the last run, or a file a test changed, must not linger in the copy.
     for folder in ["Sources", "Exercises", "Solutions", "Tests"] {
       let root = target.appendingPathComponent(folder)
@@ -100,8 +102,10 @@ struct FixtureWorkbook {
   /// chapter's exercise, solution and tests (with its `chapter.json`, which makes it a chapter)
   /// only if the chapter is one of them.
   private static func belongs(_ path: String, to chapters: [String]?) -> Bool {
-    guard let chapters else { return true }
     let parts = path.split(separator: "/").map(String.init)
+    // The hostile hand-ins are graded against the workbook, never part of it.
+    if parts.first == "HandIns" { return false }
+    guard let chapters else { return true }
     guard parts.count > 1 else { return true }
     switch parts[0] {
     case "Exercises", "Solutions": return chapters.contains(parts[1])

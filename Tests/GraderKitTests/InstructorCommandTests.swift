@@ -22,7 +22,7 @@ struct InstructorCommandTests {
   func batchRows() async throws {
     let batch = try await BatchRun.shared()
     let lines = batch.csv.split(separator: "\n").map(String.init)
-    #expect(lines.first == "id,total,01 points,02 points,01 status,02 status,seed,note")
+    #expect(lines.first == "id,total,01 points,02 points,01 status,02 status,seed,note,sandbox")
     let students = Gradebook.ids(inCSV: batch.csv)
     #expect(students == HandIn.allCases.map(\.rawValue), "\(batch.csv)")
   }
@@ -33,6 +33,7 @@ struct InstructorCommandTests {
     let cells = try #require(batch.row(of: handIn), "\(batch.csv)")
     #expect(Array(cells.prefix(6)) == handIn.expectedCells, "\(batch.csv)")
     #expect(UInt64(cells[6]) != nil, "the seed that replays the student's run")
+    #expect(cells.last == Sandbox.strongest().rawValue, "the sandbox its suites ran in: \(batch.csv)")
     if let note = handIn.expectedNote {
       #expect(cells[7].contains(note), "\(batch.csv)")
     } else {

@@ -174,7 +174,7 @@ public struct CommandRunner {
     // A student is done when every file asked for holds them: one cut short between the two is graded again.
     let kept = [file?.ids, jsonFile?.ids].compactMap { $0.map(Set.init) }
     let already = kept.dropFirst().reduce(kept.first ?? []) { $0.intersection($1) }
-    let toGrade = handIns.filter { !already.contains($0.id) }
+    var toGrade = handIns.filter { !already.contains($0.id) }
     if toGrade.count < handIns.count {
       let files = [options.csvFile, options.jsonFile].compactMap { $0 }.joined(separator: " and ")
       batch.log(
@@ -183,23 +183,52 @@ public struct CommandRunner {
     }
     let grades = Mutex<[Grade]>([])
     let exports = (options.gradescopeFile, options.junitFile)
-    do {
-      try batch.run(toGrade) { grade, note in
-        let id = grade.student ?? "student"
-        // Exports first: a row in the CSV means the student is done, exports included.
-        if let folder = exports.0 {
-          try Self.write(
-            try grade.gradescopeJSON(),
-            to: URL(fileURLWithPath: folder).appendingPathComponent("\(id).json").path)
-        }
-        if let folder = exports.1 {
-          try Self.write(
-            grade.junitXML(), to: URL(fileURLWithPath: folder).appendingPathComponent("\(id).xml").path)
-        }
-        try jsonFile?.append(try gradebook.jsonLine(grade, note: note))
-        try file?.append(gradebook.row(grade, note: note))
-        grades.withLock { $0.append(grade) }
+    // Outside a sandbox a hand-in can kill the grader: who was being graded is written down first.
+    let startedPath = (options.csvFile ?? options.jsonFile).map(StartedLog.path(besides:))
+    let killed =
+      options.resumes ? startedPath.map { StartedLog.killed(in: $0, graded: already) } ?? [:] : [:]
+    let startedLog =
+      try startedPath.flatMap { path in
+        Sandbox.strongest(upTo: .namespaces) == .none || !killed.isEmpty
+          ? try StartedLog(path: path, resuming: options.resumes) : nil
       }
+    if let startedLog {
+      batch.willGrade = { startedLog.started($0.id) }
+      ChildProcesses.onInterrupt { startedLog.interruptAll() }
+    }
+    let record: @Sendable (Grade, String?) throws -> Void = { grade, note in
+      let id = grade.student ?? "student"
+      // Exports first: a row in the CSV means the student is done, exports included.
+      if let folder = exports.0 {
+        try Self.write(
+          try grade.gradescopeJSON(),
+          to: URL(fileURLWithPath: folder).appendingPathComponent("\(id).json").path)
+      }
+      if let folder = exports.1 {
+        try Self.write(
+          grade.junitXML(), to: URL(fileURLWithPath: folder).appendingPathComponent("\(id).xml").path)
+      }
+      try jsonFile?.append(try gradebook.jsonLine(grade, note: note))
+      try file?.append(gradebook.row(grade, note: note))
+      startedLog?.finished(id)
+      grades.withLock { $0.append(grade) }
+    }
+    do {
+      // A student whose grading killed the grader is not graded again: the same code would kill it again.
+      var submissions = SubmissionGrader(workbook: workbook)
+      submissions.configure = batch.configure
+      for (id, start) in killed.sorted(by: { $0.key < $1.key }) where toGrade.contains(where: { $0.id == id })
+      {
+        let reason =
+          "the grading was killed (it started \(start) and never ended): the hand-in's code may kill the grader"
+        let grade = submissions.killedGrading(
+          of: id,
+          reason: reason, chapters: chapters)
+        try record(grade, reason)
+        batch.log("\(id): the grading was killed when it started \(start); graded crashed, not again.")
+      }
+      toGrade.removeAll { killed[$0.id] != nil }
+      try batch.run(toGrade, graded: record)
     } catch {
       if let path = file?.path ?? jsonFile?.path {
         batch.log(

@@ -30,6 +30,13 @@ public struct Grader: Sendable {
   public var includesToolingTests = false
   /// Chapters of a submission that were not taken, and why (`SealedCopy`).
   public var refused: [Chapter: String] = [:]
+  /// The isolation asked for: each chapter's suite runs in the strongest sandbox this machine
+  /// gives up to it (`Sandbox.strongest`), and the grade says which it got. `none` by default:
+  /// hand-ins, and a student's own `./grader`, ask for `namespaces`.
+  public var isolation: Isolation = .none
+  /// Folders the suites' sandbox hides besides the workbook's own answer key and grader folders:
+  /// the instructor's checkout around a submission's workspace, the hand-ins.
+  public var hiddenFromSuites: [URL] = []
   /// Where progress goes: standard error, so that standard output stays clean for `--format json`.
   public var log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
 
@@ -104,7 +111,9 @@ public struct Grader: Sendable {
         results[scheduled[index]] = runner.run(chapters[scheduled[index]])
       }
     }
-    return Grade(sources: sources, seed: seed, chapters: results.all)
+    var grade = Grade(sources: sources, seed: seed, chapters: results.all)
+    grade.isolation = runner.isolation
+    return grade
   }
 
   /// Runs a suite that is not a chapter's, such as the grader's or the fixture server's own tests.
@@ -125,6 +134,15 @@ public struct Grader: Sendable {
     runner.detectsRaces = detectsRaces
     runner.tracesFolder = tracesFolder
     runner.sources = sources
+    runner.isolation = isolation == .none ? .none : Sandbox.strongest(upTo: isolation)
+    // `nobody` must reach the test binary: a workbook in a folder closed to others gets none.
+    if runner.isolation == .uid && !Sandbox.othersCanReach(build.launcher.executable) {
+      runner.isolation = .none
+    }
+    runner.plan = Sandbox.Plan(
+      workbook: workbook.root, buildFolder: scratchPath, hidden: hiddenFromSuites,
+      // The race logs and the timelines are written where the grader reads them afterwards.
+      writable: detectsRaces || tracesFolder != nil ? [eventsFolder] : [])
     return runner
   }
 

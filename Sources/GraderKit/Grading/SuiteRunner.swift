@@ -18,6 +18,10 @@ struct SuiteRunner {
   /// Where to copy the tests' timelines (`Grader.tracesFolder`); `nil` records none.
   var tracesFolder: URL?
   var sources: Sources = .exercises
+  /// How each chapter's suite is kept apart (the grader's own suites run with its rights).
+  var isolation: Isolation = .none
+  /// What the sandbox hides and shows, for `isolation` other than `none`.
+  var plan: Sandbox.Plan? = nil
 
   /// The address space a suite's process may map: far above what any chapter's tests use
   /// (a few hundred MiB, thread stacks and malloc arenas included), far below the machine's memory.
@@ -28,9 +32,10 @@ struct SuiteRunner {
     var expected = ExpectedTests.names(
       in: workbook.root.appendingPathComponent("Tests/\(chapter.testModule)"))
     let raceLog = eventsFolder.appendingPathComponent("tsan-\(chapter.folder)").path
-    var environment = ["WORKBOOK_SEED": String(seed), "NO_COLOR": "1"].merging(launcher.environment) {
-      _, new in new
-    }
+    let isTooling = chapter.number == Chapter.toolingNumber
+    var environment = (isTooling ? [:] : Self.scrubbedEnvironment)
+      .merging(["WORKBOOK_SEED": String(seed), "NO_COLOR": "1"]) { _, new in new }
+      .merging(launcher.environment) { _, new in new }
     if detectsRaces {
       _ = RaceReport.collect(logPrefix: raceLog)
       environment.merge(RaceReport.environment(logPrefix: raceLog)) { _, new in new }
@@ -47,6 +52,14 @@ struct SuiteRunner {
         Self.copyTraces(from: traceStaging, to: tracesFolder, of: chapter, sources: sources)
       }
     }
+    let sandbox: Sandbox?
+    do {
+      sandbox = try isTooling ? nil : plan.flatMap { try Sandbox.make(isolation, plan: $0) }
+    } catch {
+      return result(for: chapter, expected: expected, status: .crashed, message: "\(error)")
+    }
+    defer { sandbox?.cleanUp() }
+    environment.merge(sandbox?.environment ?? [:]) { _, new in new }
     let outcome: Subprocess.Outcome
     let seconds: Double
     let events: Data
@@ -59,6 +72,8 @@ struct SuiteRunner {
         environment: environment,
         deadline: deadline
       )
+      process.inheritsEnvironment = isTooling
+      process.sandbox = sandbox
       process.descriptors = [EventPipe.childDescriptor: stream.writeEnd]
       // ThreadSanitizer maps terabytes of shadow memory: a limit on address space would stop it.
       process.addressSpaceLimit = detectsRaces ? nil : Self.addressSpaceLimit
@@ -104,6 +119,14 @@ struct SuiteRunner {
       try? files.copyItem(at: file, to: destination.appendingPathComponent(file.lastPathComponent))
     }
     try? files.removeItem(at: staging)
+  }
+
+  /// What a chapter's test process gets of the grader's environment: enough to run, and nothing
+  /// that names a folder of the instructor's (`GRADER_ROOT`, `PWD`, `OLDPWD`, the build's variables).
+  static var scrubbedEnvironment: [String: String] {
+    let kept = ["PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "LC_CTYPE", "TERM", "SWIFT_BACKTRACE"]
+    let environment = ProcessInfo.processInfo.environment
+    return environment.filter { kept.contains($0.key) }
   }
 
   /// A result for a chapter whose suite did not run, such as one that does not compile: each of

@@ -19,6 +19,8 @@ struct Batch {
   var configure: @Sendable (inout Grader) -> Void = { _ in }
   /// The unpacker found when the batch started; nil if the machine has none (and no hand-in is a zip).
   var unpacker: Unpacker?
+  /// Called before a student's hand-in is opened, built or run.
+  var willGrade: @Sendable (HandIn) -> Void = { _ in }
   /// Where progress goes: standard error.
   var log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
 
@@ -54,6 +56,7 @@ struct Batch {
           if slotCount > 1 { grader.jobs = 1 }
           grader.log = { log("  \(handIn.id): \($0)") }
         }
+        willGrade(handIn)
         do {
           let grade = try Self.grade(
             handIn, with: grader, unpacker: unpacker, scratch: scratch(slot), chapters: chapters)

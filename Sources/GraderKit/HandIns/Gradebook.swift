@@ -9,7 +9,8 @@ import Foundation
 /// A class's grades as CSV for a spreadsheet or an LMS gradebook: a row a student.
 ///
 /// Columns: `id`, `total`, each chapter's points, each chapter's status, the `seed` that replays
-/// the student's run (`--seed`), and a `note` that says why a hand-in was not graded as a whole.
+/// the student's run (`--seed`), a `note` that says why a hand-in was not graded as a whole, and
+/// the `sandbox` its suites ran in (`namespaces`, `uid`, `profile` or `none`): what the row is worth.
 /// A cell a spreadsheet would take for a formula (`=`, `+`, `-`, `@`, a tab or a carriage return
 /// first) starts with `'`, so a student named `=HYPERLINK(…)` stays text.
 public struct Gradebook: Sendable {
@@ -23,7 +24,7 @@ public struct Gradebook: Sendable {
   public var header: String {
     line(
       ["id", "total"] + chapters.map { "\($0.number) points" } + chapters.map { "\($0.number) status" } + [
-        "seed", "note",
+        "seed", "note", "sandbox",
       ])
   }
 
@@ -33,7 +34,9 @@ public struct Gradebook: Sendable {
     let points = results.map { Self.number($0?.score ?? 0) }
     let statuses = results.map { $0?.status.rawValue ?? "not graded" }
     return line(
-      [grade.student ?? "", Self.number(grade.score)] + points + statuses + [String(grade.seed), note ?? ""])
+      [grade.student ?? "", Self.number(grade.score)] + points + statuses + [
+        String(grade.seed), note ?? "", grade.isolation.rawValue,
+      ])
   }
 
   /// A student's grade as one line of JSON (without its line break), for an LMS import script:
@@ -236,9 +239,9 @@ final class GradebookFile: Sendable {
   /// Opens the file: emptied and headed anew, or, when `resuming`, kept with the ids it holds.
   init(path: String, gradebook: Gradebook, resuming: Bool) throws {
     let existing = resuming ? (try? String(contentsOf: URL(fileURLWithPath: path), encoding: .utf8)) : nil
-    if let existing, let header = Gradebook.records(existing).first,
-      Gradebook.records(gradebook.header).first != header
-    {
+    // A CSV written before grades named their sandbox lacks only the last column: it resumes.
+    let headers = Gradebook.records(gradebook.header).first.map { [$0, Array($0.dropLast())] } ?? []
+    if let existing, let header = Gradebook.records(existing).first, !headers.contains(header) {
       throw GraderError.usage(
         "\(path) has other columns than this grade would write (other chapters?): resume with the same "
           + "chapters, or write to another file.")

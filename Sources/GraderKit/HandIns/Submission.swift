@@ -111,9 +111,18 @@ public struct SubmissionGrader {
     String(format: "%.1f s", duration.timeInterval)
   }
 
+  /// A grade for a hand-in whose grading killed the grader before (`--resume` outside a sandbox):
+  /// each chapter `crashed`, with `reason`; nothing of it runs again.
+  public func killedGrading(of student: String, reason: String, chapters: [Chapter]? = nil) -> Grade {
+    var grade = refusal(of: student, reason: reason, chapters: chapters)
+    for index in grade.chapters.indices { grade.chapters[index].status = .crashed }
+    return grade
+  }
+
   /// A grade for a hand-in that was not graded at all: each chapter `refused`, with `reason`.
   public func refusal(of student: String, reason: String, chapters: [Chapter]? = nil) -> Grade {
     var grader = Grader(workbook: workbook, sources: .exercises)
+    grader.isolation = .namespaces
     configure(&grader)
     let graded = chapters ?? workbook.chapters
     grader.refused = Dictionary(uniqueKeysWithValues: graded.map { ($0, reason) })
@@ -170,33 +179,42 @@ public struct SubmissionGrader {
     }
     // The instructor's chapters, titles and points: never the student's copy of them.
     var grader = Grader(workbook: Workbook(root: workspace, chapters: workbook.chapters), sources: .exercises)
+    // A hand-in's suites see the workspace alone: never the instructor's checkout around it.
+    grader.isolation = .namespaces
     configure(&grader)
+    grader.hiddenFromSuites += [workbook.root, submission.folder]
     grader.refused = refused
     return (grader, lacking)
   }
 
   /// Copies what the grade depends on from this checkout, where the copy differs from it; an
   /// untouched file keeps its build products from the last student.
+  ///
+  /// The answer key stays out: no `Solutions/`, and no `Tests/Mutants` (patches that carry lines
+  /// of it). A hand-in's code runs in this workspace, so what is not here cannot leak.
   private func preparePristineCopy() throws {
     try FileManager.default.createDirectory(at: workspace, withIntermediateDirectories: true)
-    for item in ["Package.swift", "Sources", "Tests", "Solutions"] {
+    // Workspaces made before held a copy of the answer key.
+    try? FileManager.default.removeItem(at: workspace.appendingPathComponent("Solutions"))
+    for item in ["Package.swift", "Sources", "Tests"] {
       let source = workbook.root.appendingPathComponent(item)
       let target = workspace.appendingPathComponent(item)
-      // A student edition (the Gradescope autograder's) has no Solutions/, and grades without it.
-      guard FileManager.default.fileExists(atPath: source.path) else {
-        try? FileManager.default.removeItem(at: target)
-        continue
-      }
-      guard try !isSame(source, target) else { continue }
+      guard try !isSame(source, target, excluding: Self.answerKeyInTests) else { continue }
       try? FileManager.default.removeItem(at: target)
       try copy(source, to: target)
+      if item == "Tests" { try? FileManager.default.removeItem(at: target.appendingPathComponent("Mutants")) }
     }
   }
 
-  /// Whether two files or folders hold the same files with the same contents.
-  private func isSame(_ one: URL, _ other: URL) throws -> Bool {
-    try Subprocess(executable: "diff", arguments: ["-rq", one.path, other.path]).run().termination
-      == .exited(0)
+  /// What of `Tests/` holds lines of the solutions, and never reaches a workspace.
+  static let answerKeyInTests = "Mutants"
+
+  /// Whether two files or folders hold the same files with the same contents, but for the
+  /// files or folders named `excluding`.
+  private func isSame(_ one: URL, _ other: URL, excluding: String? = nil) throws -> Bool {
+    let exclusion = excluding.map { ["-x", $0] } ?? []
+    return try Subprocess(executable: "diff", arguments: ["-rq"] + exclusion + [one.path, other.path]).run()
+      .termination == .exited(0)
   }
 
   private func copy(_ source: URL, to destination: URL, keepingTimes: Bool = true) throws {

@@ -28,6 +28,13 @@ public enum ChildProcesses {
 
   // Written once, from the main thread, before any signal can arrive.
   private nonisolated(unsafe) static var interruptSources: [any DispatchSourceSignal] = []
+  /// What to note before the grader exits on Ctrl-C, once every child is stopped.
+  private static let interruptNotes = Mutex<[@Sendable () -> Void]>([])
+
+  /// Runs `note` when Ctrl-C or SIGTERM stops the grader, after its children are stopped.
+  static func onInterrupt(_ note: @escaping @Sendable () -> Void) {
+    interruptNotes.withLock { $0.append(note) }
+  }
 
   static func register(_ group: pid_t) {
     _ = groups.withLock { $0.insert(group) }
@@ -121,6 +128,7 @@ public enum ChildProcesses {
       let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
       source.setEventHandler {
         stopEverything()
+        for note in interruptNotes.withLock({ $0 }) { note() }
         FileHandle.standardError.write(
           Data("\ngrader: interrupted; stopped every test it had started.\n".utf8))
         exit(130)

@@ -44,6 +44,10 @@ struct Subprocess {
   var dumpsThreadsAtDeadline = false
   /// Sees the child's output as it comes, on the thread that reads it: to show a build's progress.
   var onOutput: (@Sendable (ArraySlice<UInt8>) -> Void)? = nil
+  /// Whether the child gets the grader's environment under `environment`; a suite's gets only its own.
+  var inheritsEnvironment = true
+  /// The sandbox the child runs in; nil for none.
+  var sandbox: Sandbox? = nil
 
   /// Taken to make a pipe close-on-exec and to spawn and register a child, so no child is
   /// spawned between the two, and no sweep of orphans sees a child not yet registered.
@@ -62,8 +66,14 @@ struct Subprocess {
     let (readEnd, writeEnd) = (pipeEnds[0], pipeEnds[1])
 
     let pid: pid_t
+    var report: SandboxReport? = nil
     do {
-      pid = try spawn(stdoutAndStderr: writeEnd)
+      if let sandbox {
+        report = try SandboxReport()
+        pid = try spawn(in: sandbox, stdoutAndStderr: writeEnd, report: report!)
+      } else {
+        pid = try spawn(stdoutAndStderr: writeEnd)
+      }
     } catch {
       close(readEnd)
       close(writeEnd)
@@ -71,6 +81,7 @@ struct Subprocess {
       throw error
     }
     close(writeEnd)
+    report?.closeWriteEnd()
     onSpawn()
     defer { ChildProcesses.unregister(pid) }
 
@@ -112,7 +123,18 @@ struct Subprocess {
     ChildProcesses.killOrphans()
     let output = capture.finish()
 
-    let raw = status.value
+    var raw = status.value
+    if let report {
+      switch report.message() {
+      case .failed(let step, let error):
+        throw SubprocessError.sandboxFailed(executable, step: step, error: error, output: output)
+      case .ended(let status):
+        // The wait status of the test process, as its PID 1 saw it: PID 1 itself only exits 0.
+        raw = status
+      case nil:
+        break
+      }
+    }
     let termination: Termination =
       timedOut ? .timedOut : (raw & 0x7f) == 0 ? .exited((raw >> 8) & 0xff) : .signalled(raw & 0x7f)
     return Outcome(termination: termination, output: output)
@@ -169,7 +191,7 @@ struct Subprocess {
       &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
     posix_spawnattr_setpgroup(&attributes, 0)
 
-    var merged = ProcessInfo.processInfo.environment
+    var merged = inheritsEnvironment ? ProcessInfo.processInfo.environment : [:]
     merged.merge(environment) { _, new in new }
     let argv = ([executable] + arguments).map { strdup($0) } + [nil]
     let envp = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
@@ -190,6 +212,59 @@ struct Subprocess {
     return pid
   }
 
+  /// Starts the child in `sandbox` (`sandbox.c`), with the same descriptors, group and signals
+  /// as `spawn(stdoutAndStderr:)`, and its limits set from inside.
+  private func spawn(in sandbox: Sandbox, stdoutAndStderr fd: Int32, report: SandboxReport) throws -> pid_t {
+    var merged = inheritsEnvironment ? ProcessInfo.processInfo.environment : [:]
+    merged.merge(environment) { _, new in new }
+    let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+    let envp = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    let strings = sandbox.steps.flatMap { [strdup($0.source), strdup($0.target)] }
+    let directory = strdup(sandbox.directory)
+    let path = strdup(executable)
+    defer {
+      (argv + envp + strings).forEach { free($0) }
+      free(directory)
+      free(path)
+    }
+    let steps = sandbox.steps.enumerated().map { index, step in
+      grader_sandbox_step(
+        kind: step.kind.rawValue, source: strings[2 * index], target: strings[2 * index + 1],
+        recursive: step.recursive ? 1 : 0, read_only: step.readOnly ? 1 : 0, optional: step.optional ? 1 : 0)
+    }
+    let handed = descriptors.sorted { $0.key < $1.key }
+    let sources = handed.map(\.value)
+    let targets = handed.map(\.key)
+    var pid: pid_t = 0
+    let result = steps.withUnsafeBufferPointer { steps in
+      sources.withUnsafeBufferPointer { sources in
+        targets.withUnsafeBufferPointer { targets in
+          argv.withUnsafeBufferPointer { argv in
+            envp.withUnsafeBufferPointer { envp in
+              var configuration = grader_sandbox(
+                executable: path, argv: argv.baseAddress, envp: envp.baseAddress, output_fd: fd,
+                descriptor_sources: sources.baseAddress, descriptor_targets: targets.baseAddress,
+                descriptor_count: Int32(sources.count), report_fd: report.writeEnd,
+                uses_namespaces: sandbox.isolation == .namespaces ? 1 : 0, steps: steps.baseAddress,
+                step_count: Int32(steps.count), directory: directory,
+                user: sandbox.user.map { Int64($0) } ?? -1, group: sandbox.group.map { Int64($0) } ?? -1,
+                address_space: addressSpaceLimit ?? 0, processes: Sandbox.processLimit,
+                file_size: Sandbox.fileSizeLimit)
+              return Self.spawnLock.withLock { () -> Int32 in
+                if ChildProcesses.isStopping { return ECANCELED }
+                let result = grader_sandbox_spawn(&configuration, &pid)
+                if result == 0 { ChildProcesses.register(pid) }
+                return result
+              }
+            }
+          }
+        }
+      }
+    }
+    guard result == 0 else { throw SubprocessError.spawnFailed(executable, result) }
+    return pid
+  }
+
   /// Caps a child's address space, so that one student's runaway allocation fails in that child
   /// (`Could not allocate memory`) instead of pushing the machine into its out-of-memory killer.
   ///
@@ -202,11 +277,57 @@ struct Subprocess {
 
 enum SubprocessError: Error, CustomStringConvertible {
   case spawnFailed(String, Int32)
+  /// The sandbox could not be made (`step` of its plan, or -1 the namespaces, -2 the limits and
+  /// the user, -3 the exec).
+  case sandboxFailed(String, step: Int32, error: Int32, output: String)
 
   var description: String {
     switch self {
     case .spawnFailed(let executable, let code):
       "could not start \(executable): \(String(cString: strerror(code)))"
+    case .sandboxFailed(let executable, let step, let error, let output):
+      "could not start \(executable) in its sandbox (step \(step)): \(String(cString: strerror(error)))"
+        + (output.isEmpty ? "" : "\n" + output)
+    }
+  }
+}
+
+/// The pipe through which a sandbox says it could not be made, or how its test process ended.
+private final class SandboxReport: Sendable {
+  enum Message {
+    case failed(step: Int32, error: Int32)
+    case ended(status: Int32)
+  }
+
+  let writeEnd: Int32
+  private let readEnd: Int32
+
+  init() throws {
+    var ends: [Int32] = [0, 0]
+    let made = Subprocess.spawnLock.withLock {
+      pipe(&ends) == 0 && fcntl(ends[0], F_SETFD, FD_CLOEXEC) == 0 && fcntl(ends[1], F_SETFD, FD_CLOEXEC) == 0
+    }
+    guard made else { throw SubprocessError.spawnFailed("a pipe for the sandbox", errno) }
+    (readEnd, writeEnd) = (ends[0], ends[1])
+  }
+
+  deinit { close(readEnd) }
+
+  func closeWriteEnd() { close(writeEnd) }
+
+  /// What the sandbox wrote, once the child has ended (every write end is closed by then).
+  func message() -> Message? {
+    var message = grader_sandbox_report()
+    let size = MemoryLayout<grader_sandbox_report>.size
+    var count = 0
+    repeat {
+      count = withUnsafeMutableBytes(of: &message) { read(readEnd, $0.baseAddress, size) }
+    } while count < 0 && errno == EINTR
+    guard count == size else { return nil }
+    switch UInt8(bitPattern: message.kind) {
+    case UInt8(ascii: "E"): return .failed(step: message.step, error: message.error)
+    case UInt8(ascii: "S"): return .ended(status: message.status)
+    default: return nil
     }
   }
 }

@@ -54,7 +54,9 @@ extension Grade {
             status: test.passed ? "passed" : "failed", output: output))
       }
     }
-    let summary = "\(passed) of \(total) tests passed · seed \(seed)" + (student.map { " · \($0)" } ?? "")
+    let summary =
+      "\(passed) of \(total) tests passed · seed \(seed) · sandbox: \(isolation.rawValue)"
+      + (student.map { " · \($0)" } ?? "")
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     let results = Results(score: (score * 100).rounded() / 100, output: summary, tests: tests)
@@ -114,10 +116,13 @@ extension Grade {
         totals.tests + cases.count, totals.failures + failures, totals.errors + errors,
         totals.seconds + seconds
       )
+      // How the suite was isolated, as a property: what the grade is worth.
+      let properties =
+        #"    <properties><property name="sandbox" value="\#(isolation.rawValue)"/></properties>"# + "\n"
       suites.append(
         #"  <testsuite name="\#(escape("\(chapter.id) \(chapter.title)"))" tests="\#(cases.count)""#
           + #" failures="\#(failures)" errors="\#(errors)" skipped="0" time="\#(Self.seconds(seconds))">"#
-          + "\n" + cases.map { $0 + "\n" }.joined() + "  </testsuite>")
+          + "\n" + properties + cases.map { $0 + "\n" }.joined() + "  </testsuite>")
     }
     let name = escape("ConcurrencyWorkbook" + (student.map { " · \($0)" } ?? ""))
     return #"<?xml version="1.0" encoding="UTF-8"?>"# + "\n"

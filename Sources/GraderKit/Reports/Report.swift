@@ -20,7 +20,7 @@ public struct Report {
   public func render(_ grade: Grade) -> String {
     var lines: [String] = []
     let titleWidth = max(24, grade.chapters.map(\.title.count).max() ?? 0)
-    lines.append("\(grade.sources.folderName) · seed \(grade.seed)")
+    lines.append("\(grade.sources.folderName) · seed \(grade.seed) · sandbox: \(grade.isolation.rawValue)")
     lines.append("")
     lines.append("    " + "Chapter".padding(titleWidth) + "  Tests  Points   Status")
     for chapter in grade.chapters {
