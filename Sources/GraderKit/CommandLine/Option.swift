@@ -16,7 +16,8 @@ public struct Option: Hashable, Sendable {
 
   /// Every option, in the order `--help` lists them.
   public static let all: [Option] = [
-    solutions, format, timeout, jobs, seed, races, repeatCount, hog, mutants, submission, submissions,
+    solutions, format, timeout, jobs, seed, races, repeatCount, hog, mutants, allMutants, submission,
+    submissions,
     csv, resume, gradescope, junit, classroom, yes, help,
   ]
 
@@ -66,6 +67,11 @@ public struct Option: Hashable, Sendable {
     name: "--mutants",
     help: "Audit the wrong answers in Tests/Mutants instead: each must fail its chapter in every run.",
     commands: [.audit])
+  static let allMutants = Option(
+    name: "--all-mutants",
+    help: "Grade every mutant of Tests/Mutants, not only the share of them that this commit's turn "
+      + "picks (\(Mutants.roundsPerCheck) a chapter); the map of rules is checked in full either way.",
+    commands: [.check])
   static let submission = Option(
     name: "--submission", valueName: "DIR",
     help: "Instructors: grade a student's folder or .zip (their Exercises/, or a whole copy of the "
