@@ -15,6 +15,7 @@ import WorkbookTestSupport
 struct CapstoneTests {
   // MARK: Counting words
 
+  // R10.1, R10.2
   @Test("countWords counts every word of a text exactly, whatever whitespace separates the words")
   func countWordsIsExact() {
     var random = WorkbookRandom()
@@ -29,6 +30,11 @@ struct CapstoneTests {
       text += word + random.pick(separators)
       expected[word, default: 0] += 1
     }
+    // Every run has both spellings of one word, so a count that folds case is never right by luck.
+    for word in [vocabulary[0], vocabulary[0].capitalized] {
+      text += random.pick(separators) + word
+      expected[word, default: 0] += 1
+    }
 
     #expect(countWords(in: text) == expected)
     #expect(countWords(in: " \n\t ") == [:], "whitespace alone has no words")
@@ -40,10 +46,12 @@ struct CapstoneTests {
   // the test's own, and the test awaits it. A test that blocked instead would hold one of the
   // cooperative pool's few threads, which the other tests of the suite need meanwhile.
 
+  // R10.3, R10.7, R10.12
   @Test("put blocks while the queue is full, and returns once a consumer has taken an element")
   func putBlocksWhileFull() async {
     var random = WorkbookRandom()
-    let capacity = random.int(in: 1...5)
+    // Two at least, so that the order elements come out in shows (capacity 1: noWakeUpIsLost).
+    let capacity = random.int(in: 2...5)
     let queue = BoundedQueue<Int>(capacity: capacity)
     let returned = Tally()
     let producer = BackgroundCall {
@@ -73,6 +81,7 @@ struct CapstoneTests {
     #expect(queue.peakCount == capacity)
   }
 
+  // R10.4, R10.11
   @Test("take blocks while the queue is empty, and each put hands its element to one waiting consumer")
   func takeBlocksWhileEmpty() async {
     var random = WorkbookRandom()
@@ -109,6 +118,7 @@ struct CapstoneTests {
     #expect(queue.count == 0)
   }
 
+  // R10.8, R10.9, R10.10
   @Test("close() wakes every waiting thread: put throws QueueClosed, take hands out what is left, then nil")
   func closeWakesEveryone() async {
     var random = WorkbookRandom()
@@ -147,6 +157,7 @@ struct CapstoneTests {
       results.allSatisfy { (try? $0?.get()) == .some(nil) }, "take() on a closed, empty queue returns nil")
   }
 
+  // R10.3, R10.7
   @Test(
     "fast producers and slow consumers: the queue never holds more than its capacity, and every element arrives once, in order"
   )
@@ -231,6 +242,7 @@ struct CapstoneTests {
     }
   }
 
+  // R10.3, R10.4, R10.5, R10.6
   @Test(
     "eager producers and consumers move thousands of elements through a queue of capacity 1: no wake-up is lost"
   )
@@ -244,6 +256,11 @@ struct CapstoneTests {
     let taken = Tally()
     let nilWhileOpen = Tally()
     let received = Guarded([Item]())
+    // The test's own count of what the queue held, never the queue's: as in the test above, at
+    // least `putsReturned - takesStarted` elements were in it when a put returned.
+    let putsReturned = Tally()
+    let takesStarted = Tally()
+    let mostSeen = Guarded(0)
 
     // A backstop only: the test closes the queue once it has seen how the threads ended or stalled.
     let backstop = Liveness.deadline * 6
@@ -251,12 +268,16 @@ struct CapstoneTests {
       runOnTestThreadsTogether(producerCount, deadline: backstop) { producer in
         for sequence in 0..<perProducer {
           do { try queue.put(Item(producer: producer, sequence: sequence)) } catch { return }
+          let inserted = putsReturned.add()
+          let started = takesStarted.value
+          mostSeen.withLock { $0 = max($0, inserted - started) }
         }
       }
     }
     let consuming = BackgroundCall {
       runOnTestThreadsTogether(consumerCount, deadline: backstop) { _ in
         while true {
+          takesStarted.add()
           guard let item = queue.take() else {
             if !closing.isSet { nilWhileOpen.add() }
             return
@@ -297,9 +318,10 @@ struct CapstoneTests {
       !stalled || early > 0,
       "a lost wake-up: no element moved for \(Int(Liveness.deadline.timeInterval)) s, with \(held) in the queue, \(producersWaiting) producers waiting in put and \(consumersWaiting) consumers waiting in take. Producers and consumers wait on one condition, so signal() may wake the wrong one: broadcast()"
     )
+    let most = mostSeen.withLock { $0 }
     #expect(
-      queue.peakCount <= 1,
-      "a queue of capacity 1 held \(queue.peakCount) elements: after every wake-up, put must check again in a `while` loop"
+      most <= 1,
+      "put(_:) returned with at least \(most) elements in a queue of capacity 1: after every wake-up, put must check again in a `while` loop"
     )
     if !stalled && early == 0 {
       let all = received.withLock { $0 }
@@ -312,6 +334,7 @@ struct CapstoneTests {
 
   // MARK: The fetch pool
 
+  // R10.13, R10.14, R10.15
   @Test(
     "the fetch pool keeps exactly `fetchers` requests in flight, puts every document into the queue, then closes it"
   )
@@ -379,8 +402,47 @@ struct CapstoneTests {
     }
   }
 
+  // R10.16, R10.17
+  @Test("once a fetch fails, the fetchers take no more URLs, and join() throws that fetch's error")
+  func fetchPoolStopsAfterAFailure() async throws {
+    var random = WorkbookRandom()
+    let fetchers = random.int(in: 2...4)
+    let paths = random.documentPaths(fetchers + random.int(in: 2...5))
+    let status = random.int(in: 500...599)
+    try await FixtureServer.withRunning(.init(seed: random.next())) { server in
+      // The first URL fails at once; every other waits at its gate, so the failure comes first,
+      // while the other fetchers hold their first URLs and more are left to take.
+      let failing = server.url(for: "/status/\(status)")
+      let urls = [failing] + paths.enumerated().map { server.url(for: "\($1)?gate=g\($0)") }
+      let census = ThreadCensus()
+      let pool = FetchPool(fetchers: fetchers, census: census, fetch: settled(chapterFetch, on: server))
+      let documents = BoundedQueue<Document>(capacity: urls.count)
+      defer { documents.close() }
+      try pool.start(urls, into: documents)
+
+      // The fetcher that failed finishes, having taken no other URL; a pool that goes on takes one
+      // more instead, and waits at its gate.
+      let stopped = await eventually {
+        census.finished >= 1 || server.statistics.startedRequests > fetchers
+      }
+      #expect(stopped, "the fetcher whose fetch failed neither finished nor took another URL")
+      for index in paths.indices { server.openGate("g\(index)") }
+      let joined = await BackgroundCall { try pool.join() }.outcome()
+      #expect(joined != nil, "join() never returned")
+      #expect(
+        error(in: joined) as? HTTPStatusError == HTTPStatusError(url: failing, status: status),
+        "join() did not throw the failed fetch's error: \(describe(joined))")
+      let started = server.statistics.startedRequests
+      #expect(
+        started <= fetchers,
+        "\(started) requests for \(fetchers) fetchers: after the failure, a fetcher took another URL")
+      #expect(census.finished == census.started, "join() returned before every fetcher had finished")
+    }
+  }
+
   // MARK: The pipeline
 
+  // R10.14, R10.19
   @Test("the pipeline's word counts equal the counts of the documents the server sent")
   func pipelineCountsExactly() async throws {
     var random = WorkbookRandom()
@@ -408,6 +470,7 @@ struct CapstoneTests {
     }
   }
 
+  // R10.20
   @Test("run starts `fetchers` + `counters` threads and returns only after every one of them has finished")
   func pipelineStopsItsThreads() async throws {
     var random = WorkbookRandom()
@@ -433,6 +496,7 @@ struct CapstoneTests {
     }
   }
 
+  // R10.18, R10.20, R10.21
   @Test("when a fetch fails, run throws its error, and only after every thread it started has finished")
   func pipelineFailsCleanly() async throws {
     var random = WorkbookRandom()

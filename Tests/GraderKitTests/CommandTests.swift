@@ -109,13 +109,16 @@ struct CommandTests {
           })
       ),
       (
-        ["check", "--timeout", "60", "--jobs", "1", "--seed", "7", "--races"],
+        ["check", "--timeout", "60", "--jobs", "1", "--seed", "7", "--races", "--all-mutants"],
         .check(
-          with(Tuning()) {
-            $0.timeout = .seconds(60)
-            $0.jobs = 1
-            $0.seed = 7
-            $0.detectsRaces = true
+          with(CheckOptions()) {
+            $0.gradesAllMutants = true
+            $0.tuning = with(Tuning()) {
+              $0.timeout = .seconds(60)
+              $0.jobs = 1
+              $0.seed = 7
+              $0.detectsRaces = true
+            }
           })
       ),
       (["audit"], .audit(AuditOptions())),

@@ -15,6 +15,7 @@ import WorkbookTestSupport
 struct TaskGroupsTests {
   // MARK: async let
 
+  // R07.1, R07.2
   @Test("fetchBoth has both requests in flight at once and returns the pages in argument order")
   func fetchBothOverlaps() async throws {
     var random = WorkbookRandom()
@@ -43,6 +44,7 @@ struct TaskGroupsTests {
 
   // MARK: Promise.all
 
+  // R07.3, R07.4
   @Test(
     "fetchAll has every request in flight at once and returns the pages in input order, not finishing order")
   func fetchAllKeepsInputOrder() async throws {
@@ -73,6 +75,7 @@ struct TaskGroupsTests {
     }
   }
 
+  // R07.5
   @Test("when one fetch fails, fetchAll throws its error and cancels every other fetch in flight")
   func fetchAllFailsFast() async throws {
     var random = WorkbookRandom()
@@ -107,6 +110,7 @@ struct TaskGroupsTests {
 
   // MARK: A sliding window
 
+  // R07.6, R07.7
   @Test(
     "fetchAll(atMost: k) keeps exactly k requests in flight until the last ones, and returns pages in input order"
   )
@@ -138,7 +142,10 @@ struct TaskGroupsTests {
           break
         }
         let waiting = (0..<count).filter { seen.started(paths[$0]) == 1 && seen.served(paths[$0]) == 0 }
-        guard let next = waiting.randomElement(using: &random) else { break }
+        // The first page through is never the first URL's: pages in finishing order are never in
+        // input order, whatever the later draws.
+        let candidates = served == 0 ? waiting.filter { $0 != 0 } : waiting
+        guard let next = candidates.randomElement(using: &random) else { break }
         server.openGate(gate(next))
         served += 1
         let total = served
@@ -154,6 +161,7 @@ struct TaskGroupsTests {
     }
   }
 
+  // R07.8
   @Test(
     "when a fetch fails, fetchAll(atMost:) throws its error, cancels the others in flight and starts no more")
   func windowFailsFast() async throws {
@@ -194,6 +202,7 @@ struct TaskGroupsTests {
     }
   }
 
+  // R07.9
   @Test(
     "cancelling the caller of fetchAll(atMost:) cancels the fetches in flight, starts no more and throws CancellationError"
   )
@@ -225,6 +234,7 @@ struct TaskGroupsTests {
     }
   }
 
+  // R07.9, R07.10
   @Test(
     "a cancelled fetchAll(atMost:) whose fetches end anyway starts no more and throws CancellationError, not fewer pages"
   )
@@ -256,8 +266,33 @@ struct TaskGroupsTests {
     #expect(started.value == limit, "\(started.value - limit) fetches started after the cancellation")
   }
 
+  // R07.11
+  @Test("fetchAll(atMost:) with a limit below 1 fetches one URL at a time, and every one of them")
+  func windowBelowOne() async throws {
+    var random = WorkbookRandom()
+    let limit = random.int(in: -3...0)
+    let urls = (0..<random.int(in: 2...6)).map { URL(string: "http://127.0.0.1/page/p\($0)")! }
+    // The test's own count of the fetches under way: each one yields in the middle, so a window
+    // of two or more would have them overlap.
+    let running = Guarded((now: 0, most: 0))
+    let fetch: Fetch = { url in
+      running.withLock {
+        $0.now += 1; $0.most = max($0.most, $0.now)
+      }
+      await Task.yield()
+      running.withLock { $0.now -= 1 }
+      return Page(url: url, status: 200, body: Data(url.path.utf8))
+    }
+
+    let pages = try await Liveness.value { try await fetchAll(urls, atMost: limit, using: fetch) }
+
+    #expect(pages.map(\.url) == urls, "a limit of \(limit) must fetch every URL, one at a time")
+    #expect(running.withLock { $0.most } == 1, "the most fetches under way at once, for a limit of \(limit)")
+  }
+
   // MARK: An actor
 
+  // R07.12
   @Test("FetchStatistics stays exact while many tasks record pages into it at once")
   func actorTotalsAreExact() async throws {
     var random = WorkbookRandom()
@@ -296,6 +331,7 @@ struct TaskGroupsTests {
     }
   }
 
+  // R07.12
   @Test(
     "pages fetched by a task group and recorded by each child add up, per URL and per status, to what the server sent"
   )

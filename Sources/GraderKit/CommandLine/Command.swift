@@ -5,7 +5,7 @@ public enum Command: Equatable, Sendable {
   /// Grade all chapters, or the one named; the command when none is named.
   case grade(GradeOptions)
   /// The maintainers' test of every invariant.
-  case check(Tuning)
+  case check(CheckOptions)
   /// The flake audit: the suites again and again, and every test that ever failed.
   case audit(AuditOptions)
   /// A chapter's tests and files beside the solution's.
@@ -130,8 +130,7 @@ public enum Command: Equatable, Sendable {
       try options.validate()
       self = .grade(options)
     case .check:
-      try parsed.checkNoPositionals()
-      self = .check(try Tuning(parsed))
+      self = .check(try CheckOptions(parsed))
     case .audit:
       let options = try AuditOptions(parsed)
       try options.validate()

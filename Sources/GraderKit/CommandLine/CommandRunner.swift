@@ -24,8 +24,8 @@ public struct CommandRunner {
     case .help:
       print(Command.usage(in: workbook.root) + "\n")
       return 0
-    case .check(let tuning):
-      return try check(tuning)
+    case .check(let options):
+      return try check(options)
     case .grade(let options):
       let chapters = try options.chapter.map { [try workbook.chapter(named: $0)] }
       if let folder = options.submissions { return try gradeBatch(in: folder, chapters: chapters, options) }
@@ -283,17 +283,34 @@ public struct CommandRunner {
     let chapters = try options.chapter.map { [try workbook.chapter(named: $0)] } ?? workbook.chapters
     if options.auditsMutants { return try auditMutants(of: chapters, options) }
     let runs = options.runs
-    let flakes = try FlakeAudit(
-      grader: grader(options.sources, options.tuning), runs: runs, hogsCPUs: options.hogsCPUs
-    ).run(chapters)
+    var audit = FlakeAudit(
+      grader: grader(options.sources, options.tuning), runs: runs, hogsCPUs: options.hogsCPUs)
+    // In the instructor's edition, Exercises/ holds the skeletons, which must fail every test every
+    // run; in a student edition it holds the student's work, audited for flakes like the solutions.
+    let solutions = workbook.root.appendingPathComponent(Sources.solutions.folderName)
+    audit.expectsFailures =
+      options.sources == .exercises && FileManager.default.fileExists(atPath: solutions.path)
+    let flakes = try audit.run(chapters)
     let load = options.hogsCPUs ? ", every core kept busy" : ""
-    var lines = ["Flake audit of the \(options.sources.rawValue): \(runs) runs\(load)."]
+    let what = audit.expectsFailures ? "skeletons" : options.sources.rawValue
+    var lines = ["Flake audit of the \(what): \(runs) runs\(load)."]
+    let verb = audit.expectsFailures ? "passed" : "failed"
     for flake in flakes {
       let seeds = flake.seeds.prefix(5).map(String.init).joined(separator: ", ")
       lines.append(
-        "✘ \(flake.chapter) \(flake.test): failed \(flake.failures) of \(runs) runs (seeds \(seeds))")
+        "✘ \(flake.chapter) \(flake.test): \(verb) \(flake.failures) of \(runs) runs (seeds \(seeds))")
     }
-    lines.append(flakes.isEmpty ? "No test ever failed." : "\(flakes.count) tests failed in some run.")
+    if audit.expectsFailures {
+      for (chapter, count) in audit.testCounts.sorted(by: { $0.key < $1.key })
+      where !flakes.contains(where: { $0.chapter == chapter }) {
+        lines.append(
+          "✔ \(chapter): the skeleton failed each of its \(count) tests in \(runs) of \(runs) runs")
+      }
+    }
+    lines.append(
+      flakes.isEmpty
+        ? "No test ever \(verb)."
+        : "\(flakes.count) tests \(verb) in some run\(audit.expectsFailures ? ": free points" : "").")
     print(lines.joined(separator: "\n") + "\n")
     return flakes.isEmpty ? 0 : 1
   }
@@ -330,12 +347,20 @@ public struct CommandRunner {
     return escaped == 0 ? 0 : 1
   }
 
-  private func check(_ tuning: Tuning) throws -> Int32 {
+  private func check(_ options: CheckOptions) throws -> Int32 {
     var check = Check(workbook: workbook)
-    check.configure = Self.configure(tuning)
+    check.configure = Self.configure(options.tuning)
+    check.gradesAllMutants = options.gradesAllMutants
     let items = try check.run()
     let broken = items.filter { !$0.isPassing }
     var lines = broken.map { "✘ \($0.name): \($0.problem ?? "")" }
+    let (graded, all, turn) = check.mutantsToGrade()
+    lines.append(
+      turn.map {
+        "mutants: graded \(graded.count) of \(all.count), the share of turn \($0) (the commit count; "
+          + "\(Mutants.roundsPerCheck) a chapter); ./grader check --all-mutants grades every one"
+      } ?? "mutants: graded all \(all.count)")
+    lines.append(RuleMap(workbook: workbook).summary)
     lines.append(
       broken.isEmpty ? "Every invariant of the workbook holds." : "\(broken.count) invariants are broken.")
     lines.append("check: \(items.count - broken.count) passed, \(broken.count) failed")

@@ -28,8 +28,8 @@ public struct Option: Hashable, Sendable {
 
   /// Every option, in the order `--help` lists them.
   public static let all: [Option] = [
-    solutions, format, timeout, jobs, seed, races, trace, repeatCount, hog, mutants, submission,
-    submissions, csv, json, resume, shard, gradescope, junit, classroom, yes, help,
+    solutions, format, timeout, jobs, seed, races, trace, repeatCount, hog, mutants, allMutants,
+    submission, submissions, csv, json, resume, shard, gradescope, junit, classroom, yes, help,
   ]
 
   /// The option spelled `spelling` (long or short), if there is one.
@@ -86,6 +86,11 @@ public struct Option: Hashable, Sendable {
     name: "--mutants", audience: .instructors,
     help: "Audit the wrong answers in Tests/Mutants instead: each must fail its chapter in every run.",
     commands: [.audit])
+  static let allMutants = Option(
+    name: "--all-mutants",
+    help: "Grade every mutant of Tests/Mutants, not only the share of them that this commit's turn "
+      + "picks (\(Mutants.roundsPerCheck) a chapter); the map of rules is checked in full either way.",
+    commands: [.check])
   static let submission = Option(
     name: "--submission", audience: .instructors, valueName: "DIR",
     help: "Instructors: grade a student's folder or .zip (their Exercises/, or a whole copy of the "

@@ -16,6 +16,8 @@ public struct Check {
 
   public let workbook: Workbook
   public var configure: @Sendable (inout Grader) -> Void = { _ in }
+  /// Grade every mutant (`--all-mutants`), not only this commit's share of them (`Mutants.share`).
+  public var gradesAllMutants = false
 
   /// The suites that are not chapters and must pass with the solutions.
   public static let toolingSuites = [("GraderKit", "Grader"), ("FixtureServer", "Fixture server")]
@@ -25,7 +27,7 @@ public struct Check {
   }
 
   public func run() throws -> [Item] {
-    var items = layoutItems()
+    var items = layoutItems() + ruleItems()
     var solutions = Grader(workbook: workbook, sources: .solutions)
     configure(&solutions)
     // The tooling suites are left out of a plain build, so `swift test` runs only the course.
@@ -55,10 +57,31 @@ public struct Check {
       configure(&grader)
       grader.seed = seed
     }
-    for outcome in try mutants.run(mutants.all()) {
-      items.append(Self.item(outcome))
+    let rules = RuleMap(workbook: workbook)
+    for outcome in try mutants.run(mutantsToGrade().graded) {
+      var item = Self.item(outcome)
+      item.problem = item.problem ?? rules.problem(of: outcome)
+      items.append(item)
     }
     return items
+  }
+
+  /// The mutants this check grades, out of all of them: every one with `--all-mutants`, or else
+  /// this commit's share (`Mutants.share`), and the turn that chose the share.
+  public func mutantsToGrade() -> (graded: [Mutants.Mutant], all: [Mutants.Mutant], turn: Int?) {
+    let mutants = Mutants(workbook: workbook)
+    let all = mutants.all()
+    guard !gradesAllMutants else { return (all, all, nil) }
+    let turn = mutants.turn()
+    return (mutants.share(of: all, rounds: Mutants.roundsPerCheck, turn: turn), all, turn)
+  }
+
+  /// The map from the lessons' rules to tests and mutants (`RuleMap`), checked in full every time.
+  func ruleItems() -> [Item] {
+    let map = RuleMap(workbook: workbook)
+    return map.items() + [
+      map.tableItem(contributing: workbook.root.appendingPathComponent("CONTRIBUTING.md"))
+    ]
   }
 
   /// A mutant must fail its chapter: a test fails, or the suite crashes, and it compiles.

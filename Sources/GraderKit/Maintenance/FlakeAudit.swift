@@ -11,11 +11,15 @@ import Foundation
 /// A flaky grader is the worst defect a workbook can have: a student who fixed the code sees
 /// it fail. The audit repeats the suites with a new seed each run, optionally while other
 /// processes keep every core busy, as on a student's loaded laptop or a shared CI machine.
+/// Audited as skeletons (`expectsFailures`), the other way round: it keeps every test that ever
+/// passed, a free point some untouched hand-in gets by luck, and every run that did not end as
+/// plain failures.
 public struct FlakeAudit {
-  /// A test (or a chapter's run as a whole) that did not pass in some runs.
+  /// A test (or a chapter's run as a whole) that did not pass in some runs (skeletons: did not fail).
   public struct Flake: Sendable {
     public var chapter: String
     public var test: String
+    /// How many runs it broke its promise in: failed, or for a skeleton, passed.
     public var failures: Int
     /// The seeds of the failing runs, to replay them.
     public var seeds: [UInt64]
@@ -25,6 +29,10 @@ public struct FlakeAudit {
   public var runs: Int
   /// Whether to keep every core busy with a spinning process while the suites run.
   public var hogsCPUs: Bool
+  /// Whether the sources are skeletons, which must fail every test, without a crash or a hang, every run.
+  public var expectsFailures = false
+  /// How many tests each chapter ran in the last run, by chapter number: what "every test" was.
+  public private(set) var testCounts: [String: Int] = [:]
 
   public init(grader: Grader, runs: Int, hogsCPUs: Bool) {
     self.grader = grader
@@ -33,7 +41,7 @@ public struct FlakeAudit {
   }
 
   /// The flakes found, in order of how often they failed; empty when every run passed.
-  public func run(_ chapters: [Chapter]) throws -> [Flake] {
+  public mutating func run(_ chapters: [Chapter]) throws -> [Flake] {
     let build = try grader.build()
     let hog = hogsCPUs ? try CPUHog(processes: ProcessInfo.processInfo.activeProcessorCount) : nil
     defer { hog?.stop() }
@@ -42,9 +50,18 @@ public struct FlakeAudit {
       let seed = grader.seed &+ UInt64(run)
       let grade = grader.run(chapters, on: build, seed: seed)
       for chapter in grade.chapters {
-        var failing = chapter.tests.filter { !$0.passed }.map(\.name)
-        if chapter.status != .passed && failing.isEmpty {
-          failing = ["(the chapter's run: \(chapter.status.rawValue))"]
+        testCounts[chapter.id] = chapter.tests.count
+        var failing: [String]
+        if expectsFailures {
+          failing = chapter.tests.filter(\.passed).map(\.name)
+          if chapter.status != .failed || chapter.tests.isEmpty {
+            failing.append("(the chapter's run: \(chapter.status.rawValue))")
+          }
+        } else {
+          failing = chapter.tests.filter { !$0.passed }.map(\.name)
+          if chapter.status != .passed && failing.isEmpty {
+            failing = ["(the chapter's run: \(chapter.status.rawValue))"]
+          }
         }
         for test in failing {
           flakes[
@@ -55,7 +72,10 @@ public struct FlakeAudit {
         }
       }
       grader.log(
-        "Run \(run) of \(runs): \(grade.isPassing ? "all passed" : "\(grade.total - grade.passed) failed")")
+        expectsFailures
+          ? "Run \(run) of \(runs): \(grade.passed) of \(grade.total) tests passed"
+          : "Run \(run) of \(runs): \(grade.isPassing ? "all passed" : "\(grade.total - grade.passed) failed")"
+      )
     }
     return flakes.values.sorted { $0.failures > $1.failures }
   }

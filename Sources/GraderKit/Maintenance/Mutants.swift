@@ -7,7 +7,8 @@ import Foundation
 /// only the lines that make it wrong and never drifts from the solution it spoils: a patch that no
 /// longer applies fails `./grader check`. Its first line says which rule of the lesson it breaks:
 /// `// Mutant: …`, or `// Mutant (--races): …` for a data race that only ThreadSanitizer catches
-/// every run, which grades that mutant with `--races`. A mutant is graded like a student's
+/// every run, which grades that mutant with `--races`; a line `// Breaks: R01.3` of its header names
+/// the lesson's rules it breaks (`RuleMap`). `patch` skips the header as leading text. A mutant is graded like a student's
 /// submission (`SubmissionGrader`, in a scratch
 /// copy of its own, `.grader/mutants/workspace`), and must fail its chapter: a mutant that passes
 /// is a wrong answer the course would reward.
@@ -65,6 +66,37 @@ public struct Mutants {
           needsRaceDetector: text.hasPrefix(Self.raceMarker))
       }
     }
+  }
+
+  /// How many rounds of mutants a plain `./grader check` grades, so CI stays within its twenty
+  /// minutes while `--all-mutants` grades them all.
+  ///
+  /// A round is one incremental build and one run of each chapter with a mutant in it: chapter
+  /// 10's rounds took 37 s each (build and three runs, both cores busy, 2-core Linux machine),
+  /// and a round of every chapter takes longer; chapter 10 alone has 21 mutants.
+  public static let roundsPerCheck = 4
+
+  /// A deterministic share of `mutants`: at most `rounds` of each chapter, the next ones at each turn.
+  ///
+  /// At turn `t`, a chapter of `n` mutants (in name order) gives those from `t × rounds` on, modulo
+  /// `n`: successive commits grade successive shares, so every mutant comes up within `n / rounds`
+  /// commits, and one commit always grades the same ones.
+  public func share(of mutants: [Mutant], rounds: Int, turn: Int) -> [Mutant] {
+    workbook.chapters.flatMap { chapter -> [Mutant] in
+      let ofChapter = mutants.filter { $0.chapter == chapter }
+      guard ofChapter.count > rounds else { return ofChapter }
+      let start = (turn % ofChapter.count) * rounds % ofChapter.count
+      return (0..<rounds).map { ofChapter[(start + $0) % ofChapter.count] }.sorted { $0.name < $1.name }
+    }
+  }
+
+  /// The turn of this checkout: how many commits lead to it (`git rev-list --count HEAD`), or 0.
+  public func turn() -> Int {
+    let outcome = try? Subprocess(
+      executable: "git", arguments: ["-C", workbook.root.path, "rev-list", "--count", "HEAD"]
+    ).run()
+    guard let outcome, outcome.termination == .exited(0) else { return 0 }
+    return Int(outcome.output.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
   }
 
   /// Applies `mutant` to the solution files in `folder`; with `dryRun`, only tells whether it would.
