@@ -204,7 +204,8 @@ private struct AttackRun: Sendable {
     let gradebook = Gradebook(chapters: chapters)
     for grade in grades {
       let exports = [
-        (try? grade.gradescopeJSON()) ?? "", grade.junitXML(), (try? grade.classroomJSON()) ?? "",
+        (try? grade.gradescopeJSON()) ?? "", grade.junitXML(),
+        (try? grade.classroomResults().map(\.1).joined()) ?? "",
         (try? grade.json()) ?? "", gradebook.row(grade),
       ]
       #expect(
