@@ -213,16 +213,19 @@ struct TimelineTests {
     let svg = folder.appendingPathComponent("race.svg")
     let png = folder.appendingPathComponent("race.png")
     try Data(TimelineSVG.render(Self.race).utf8).write(to: svg)
-    let chromium = Process()
-    chromium.executableURL = URL(fileURLWithPath: try #require(Chromium.path))
-    chromium.arguments = [
-      "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=960,300",
-      "--screenshot=\(png.path)", svg.absoluteString,
-    ]
-    chromium.standardOutput = FileHandle.nullDevice
-    chromium.standardError = FileHandle.nullDevice
-    try chromium.run()
-    chromium.waitUntilExit()
+    // The grader's Subprocess, not Foundation's Process: a Process child starts with every signal
+    // blocked, and Chromium's own children then sometimes never hand back the screenshot.
+    let outcome = try Subprocess(
+      executable: try #require(Chromium.path),
+      arguments: [
+        "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=960,300",
+        "--screenshot=\(png.path)", svg.absoluteString,
+      ],
+      deadline: .seconds(120)
+    ).run()
+    try #require(
+      FileManager.default.fileExists(atPath: png.path),
+      "Chromium wrote no screenshot (\(outcome.termination)): \(outcome.output.suffix(2_000))")
     let image = try Data(contentsOf: png)
     #expect(image.starts(with: [0x89, 0x50, 0x4E, 0x47]), "Chromium wrote no PNG")
     // A blank page compresses to a few hundred bytes; bars, labels and words make several KiB.

@@ -87,7 +87,7 @@ public struct Option: Hashable, Sendable {
     help: "Audit the wrong answers in Tests/Mutants instead: each must fail its chapter in every run.",
     commands: [.audit])
   static let allMutants = Option(
-    name: "--all-mutants",
+    name: "--all-mutants", audience: .instructors,
     help: "Grade every mutant of Tests/Mutants, not only the share of them that this commit's turn "
       + "picks (\(Mutants.roundsPerCheck) a chapter); the map of rules is checked in full either way.",
     commands: [.check])
