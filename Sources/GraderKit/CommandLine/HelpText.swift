@@ -1,3 +1,5 @@
+import WorkbookCore
+
 /// The text of `./grader --help`, generated from the commands and from `Option.all`.
 enum HelpText {
   /// The width the help's lines are wrapped to.
@@ -111,25 +113,11 @@ enum HelpText {
     let column = indent + (rows.map(\.0.count).max() ?? 0) + 2
     return rows.map { left, right in
       let lead = String(repeating: " ", count: indent) + left
-      let lines = wrap(right, width: width - column)
+      let lines = right.wrapped(to: width - column)
       let pad = String(repeating: " ", count: column - lead.count)
       let rest = lines.dropFirst().map { String(repeating: " ", count: column) + $0 }
-      return ([lead + pad + lines[0]] + rest).joined(separator: "\n")
+      return ([lead + pad + (lines.first ?? "")] + rest).joined(separator: "\n")
     }
     .joined(separator: "\n")
-  }
-
-  /// `text` broken between words into lines of at most `width` characters (a longer word gets a line).
-  private static func wrap(_ text: String, width: Int) -> [String] {
-    var lines: [String] = []
-    var line = ""
-    for word in text.split(separator: " ") {
-      if !line.isEmpty && line.count + 1 + word.count > width {
-        lines.append(line)
-        line = ""
-      }
-      line += (line.isEmpty ? "" : " ") + word
-    }
-    return lines + [line]
   }
 }

@@ -92,7 +92,7 @@ public enum TimelineText {
       categories.map { "\(bar($0)) \($0)" }
       + (violation == nil ? [] : ["\(style.mark) the violation"])
     lines.append("\(heading) (ms since \(clock))")
-    lines += wrap(legend.joined(separator: ", "), width: labelWidth + plotWidth - 2).map { "  " + $0 }
+    lines += legend.joined(separator: ", ").wrapped(to: labelWidth + plotWidth - 2).map { "  " + $0 }
     let from = milliseconds(window.lowerBound, span: span)
     let to = milliseconds(window.upperBound, span: span)
     lines.append(
@@ -157,7 +157,7 @@ public enum TimelineText {
       lines.append(
         pad("", labelWidth + mark) + style.red(String(style.caret)) + " "
           + (mark + 2 + at.count <= plotWidth ? at : ""))
-      lines += wrap(violation.words, width: labelWidth + plotWidth - 2).map { "  " + style.red($0) }
+      lines += violation.words.wrapped(to: labelWidth + plotWidth - 2).map { "  " + style.red($0) }
     }
     if trace.omitted > 0 {
       lines.append("  (\(trace.omitted) events not kept: the first ones and those around the violation are)")
@@ -204,18 +204,4 @@ public enum TimelineText {
     return cut + String(repeating: " ", count: width - cut.count)
   }
 
-  /// Splits `text` into lines of at most `width` characters, at spaces.
-  static func wrap(_ text: String, width: Int) -> [String] {
-    var lines: [String] = []
-    var line = ""
-    for word in text.split(separator: " ") {
-      if !line.isEmpty && line.count + 1 + word.count > width {
-        lines.append(line)
-        line = ""
-      }
-      line += (line.isEmpty ? "" : " ") + word
-    }
-    if !line.isEmpty { lines.append(line) }
-    return lines
-  }
 }
