@@ -52,8 +52,15 @@ enum TraceFiles {
   private static let uses = Mutex([String: Int]())
 
   static func write(_ trace: Trace, test: Test) {
-    guard let folder, !trace.events.isEmpty else { return }
-    var name = String(test.name.prefix { $0 != "(" }.map { $0.isLetter || $0.isNumber ? $0 : "-" })
+    guard let folder else { return }
+    write(trace, testName: test.name, into: folder)
+  }
+
+  /// Writes `NAME.json` and `NAME.svg`, NAME the test function's name (`-2`, `-3`… for the next
+  /// cases of a parameterized test); a trace with no events writes nothing.
+  static func write(_ trace: Trace, testName: String, into folder: URL) {
+    guard !trace.events.isEmpty else { return }
+    var name = String(testName.prefix { $0 != "(" }.map { $0.isLetter || $0.isNumber ? $0 : "-" })
     let use = uses.withLock { uses in
       uses[name, default: 0] += 1
       return uses[name]!

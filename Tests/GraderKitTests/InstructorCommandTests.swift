@@ -259,6 +259,53 @@ struct InstructorCommandTests {
   }
 }
 
+extension InstructorCommandTests {
+  @Test(
+    "compare --trace, on a hand-in graded in its sandbox, copies the student's traces to .grader/traces/02/ and the solution's to reference/ beside them, replacing the last run's, and says where"
+  )
+  func compareTraces() async throws {
+    let (code, printed, folder) = try await onOwnThread {
+      let workbook = try FixtureWorkbook.course()
+      defer { workbook.release() }
+      let student = FileManager.default.temporaryDirectory.appendingPathComponent("traces-\(UUID())")
+      defer { try? FileManager.default.removeItem(at: student) }
+      try HandIn.write(chapter: "01-Healthy", from: "Exercises", into: student)
+      try HandIn.write(
+        chapter: "02-Failing", from: "Exercises", into: student, replacing: StudentCode.attempt)
+      let folder = workbook.root.appendingPathComponent(".grader/traces/02")
+      // A trace of an earlier run, in each folder, that this run must replace.
+      for stale in [folder, folder.appendingPathComponent("reference")] {
+        try FileManager.default.createDirectory(at: stale, withIntermediateDirectories: true)
+        try "{}".write(to: stale.appendingPathComponent("stale.json"), atomically: true, encoding: .utf8)
+      }
+      let (code, printed) = try runCommand(
+        ["compare", "02", "--submission", student.path, "--trace", "--timeout", BatchRun.timeout],
+        in: workbook.root)
+      func contents(_ relative: String) -> [String: String] {
+        let here = folder.appendingPathComponent(relative)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: here.path)) ?? []
+        return Dictionary(
+          uniqueKeysWithValues: names.compactMap { name in
+            (try? String(contentsOf: here.appendingPathComponent(name), encoding: .utf8)).map { (name, $0) }
+          })
+      }
+      return (code, printed, (student: contents("."), reference: contents("reference")))
+    }
+    #expect(code == 1, "the student's chapter fails a test")
+    // The student's code squares: its run's trace says so, and the solution's says 42.
+    #expect(folder.student.keys.sorted() == ["double-21.json", "double-21.svg"], "\(folder.student.keys)")
+    #expect(folder.student["double-21.json"]?.contains("double(21) = 441") == true)
+    #expect(folder.student["double-21.svg"]?.contains("double(21) = 441") == true)
+    #expect(
+      folder.reference.keys.sorted() == ["double-21.json", "double-21.svg"], "\(folder.reference.keys)")
+    #expect(folder.reference["double-21.json"]?.contains("double(21) = 42\"") == true)
+    #expect(printed.contains("Traces: 1 of your test timelines in .grader/traces/02/"), "\(printed)")
+    #expect(
+      printed.contains("Traces: 1 of the reference's test timelines in .grader/traces/02/reference/"),
+      "\(printed)")
+  }
+}
+
 // MARK: - Fixtures
 
 /// The hand-ins of the batch, named so that they sort in this order.

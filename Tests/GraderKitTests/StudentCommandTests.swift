@@ -463,3 +463,36 @@ private struct BuildProcesses {
     }
   }
 }
+
+extension StudentCommandTests {
+  @Test(
+    "./grader 02 --trace writes each test's trace under .grader/traces/02/ and says where; --solutions --trace writes the reference's in reference/"
+  )
+  func traces() async throws {
+    let (student, reference) = try await onOwnThread {
+      let workbook = try FixtureWorkbook.course()
+      defer { workbook.release() }
+      let folder = workbook.root.appendingPathComponent(".grader/traces/02")
+      try? FileManager.default.removeItem(at: folder)
+      let student = try runCommand(["02", "--trace"], in: workbook.root)
+      let studentTrace = try? String(
+        contentsOf: folder.appendingPathComponent("double-21.json"), encoding: .utf8)
+      let reference = try runCommand(["02", "--solutions", "--trace"], in: workbook.root)
+      let referenceTrace = try? String(
+        contentsOf: folder.appendingPathComponent("reference/double-21.json"), encoding: .utf8)
+      return (
+        (student.code, student.printed, studentTrace), (reference.code, reference.printed, referenceTrace)
+      )
+    }
+    #expect(student.0 == 1, "the skeleton fails")
+    #expect(student.1.contains("Traces: 1 of your test timelines in .grader/traces/02/"), "\(student.1)")
+    #expect(student.1.contains("https://ui.perfetto.dev"), "\(student.1)")
+    #expect(
+      student.2?.contains("double(21) = 42\"") == false, "the skeleton's own run: \(student.2 ?? "no trace")")
+    #expect(reference.0 == 0, "\(reference.1)")
+    #expect(reference.2?.contains("double(21) = 42\"") == true, "\(reference.2 ?? "no trace")")
+    #expect(
+      reference.1.contains("Traces: 1 of the reference's test timelines in .grader/traces/02/reference/"),
+      "\(reference.1)")
+  }
+}

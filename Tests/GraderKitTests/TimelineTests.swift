@@ -3,6 +3,7 @@ import Testing
 import WorkbookCore
 
 @testable import GraderKit
+@testable import WorkbookTestSupport
 
 #if canImport(FoundationXML)
   import FoundationXML
@@ -249,6 +250,24 @@ struct TimelineTests {
       T2 read the shared value while T1 was between read and write: T1's
       update is lost
     """
+
+  @Test(
+    "with WORKBOOK_TRACE_DIR set, each test's trace is written as NAME.json and NAME.svg, a parameterized test's later cases as NAME-2, NAME-3; an empty trace writes nothing"
+  )
+  func traceFiles() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("trace-files-\(UUID())")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    TraceFiles.write(Self.race, testName: "writtenTwice(threads:)", into: folder)
+    TraceFiles.write(Self.race, testName: "writtenTwice(threads:)", into: folder)
+    TraceFiles.write(Trace(title: "quiet", events: []), testName: "quiet()", into: folder)
+    let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+    #expect(names == ["writtenTwice-2.json", "writtenTwice-2.svg", "writtenTwice.json", "writtenTwice.svg"])
+    let json = try JSONSerialization.jsonObject(
+      with: Data(contentsOf: folder.appendingPathComponent("writtenTwice.json")))
+    #expect((json as? [String: Any])?["traceEvents"] is [Any], "Trace Event Format's object form")
+    let svg = try String(contentsOf: folder.appendingPathComponent("writtenTwice.svg"), encoding: .utf8)
+    #expect(svg.contains("<svg"), "\(svg.prefix(80))")
+  }
 }
 
 /// Where Debian's or another distribution's Chromium is, if it is installed.

@@ -40,7 +40,7 @@ public struct CommandRunner {
     case .compare(let options):
       return try compare(options)
     case .watch(let tuning):
-      return try Watcher(workbook: workbook, configure: Self.configure(tuning)).run()
+      return try Watcher(workbook: workbook, configure: configure(tuning)).run()
     case .release(let folder):
       let release = try StudentEdition(workbook: workbook).write(to: URL(fileURLWithPath: folder))
       print(release.summary + "\n")
@@ -78,8 +78,9 @@ public struct CommandRunner {
   }
 
   /// The tuning as a closure, for the types that make graders of their own.
-  private static func configure(_ tuning: Tuning) -> @Sendable (inout Grader) -> Void {
-    { tuning.configure(&$0) }
+  private func configure(_ tuning: Tuning) -> @Sendable (inout Grader) -> Void {
+    let root = workbook.root
+    return { tuning.configure(&$0, tracesUnder: root) }
   }
 
   private func grader(_ sources: Sources, _ tuning: Tuning) -> Grader {
@@ -94,7 +95,7 @@ public struct CommandRunner {
     if let path = options.submission {
       let handIn = try HandIn(URL(fileURLWithPath: path))
       var submissions = SubmissionGrader(workbook: workbook)
-      submissions.configure = Self.configure(options.tuning)
+      submissions.configure = configure(options.tuning)
       grade = try Batch.grade(
         handIn, with: submissions, unpacker: handIn.isZip ? try Self.unpacker() : nil,
         scratch: workbook.root.appendingPathComponent(".grader/unpacked"), chapters: chapters)
@@ -158,7 +159,7 @@ public struct CommandRunner {
     let gradebook = Gradebook(chapters: graded)
     var batch = Batch(workbook: workbook)
     batch.chapters = chapters
-    batch.configure = Self.configure(options.tuning)
+    batch.configure = configure(options.tuning)
     batch.slots = options.tuning.jobs ?? Batch.defaultSlots
     if let shard = options.shard {
       let all = handIns.count
@@ -318,7 +319,7 @@ public struct CommandRunner {
   /// Each mutant of `chapters` `--repeat` times: a mutant must fail its chapter in every run.
   private func auditMutants(of chapters: [Chapter], _ options: AuditOptions) throws -> Int32 {
     var mutants = Mutants(workbook: workbook)
-    mutants.configure = Self.configure(options.tuning)
+    mutants.configure = configure(options.tuning)
     let chosen = mutants.all().filter { chapters.contains($0.chapter) }
     guard !chosen.isEmpty else {
       throw GraderError.usage(
@@ -349,7 +350,7 @@ public struct CommandRunner {
 
   private func check(_ options: CheckOptions) throws -> Int32 {
     var check = Check(workbook: workbook)
-    check.configure = Self.configure(options.tuning)
+    check.configure = configure(options.tuning)
     check.gradesAllMutants = options.gradesAllMutants
     let items = try check.run()
     let broken = items.filter { !$0.isPassing }
@@ -376,7 +377,7 @@ public struct CommandRunner {
     if let folder = options.submission {
       let submission = try Submission(folder: URL(fileURLWithPath: folder))
       var grader = SubmissionGrader(workbook: workbook)
-      grader.configure = Self.configure(options.tuning)
+      grader.configure = configure(options.tuning)
       student = try grader.grade(submission, chapters: [chapter])
       studentFolder = submission.exercises.appendingPathComponent(chapter.folder)
     } else {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The options that tune how chapters are graded: deadline, parallelism, seed and ThreadSanitizer.
 public struct Tuning: CommandOptions {
   /// A deadline for every chapter's tests (`--timeout`).
@@ -31,12 +33,15 @@ public struct Tuning: CommandOptions {
     writesTraces = arguments.isGiven(.trace)
   }
 
-  /// Applies the options to a grader.
-  public func configure(_ grader: inout Grader) {
+  /// Applies the options to a grader; its traces go to `.grader/traces` under `root`, the
+  /// checkout the command was run in (a hand-in's grader works in a scratch copy of it).
+  public func configure(_ grader: inout Grader, tracesUnder root: URL? = nil) {
     if let timeout { grader.deadline = timeout }
     if let jobs { grader.jobs = jobs }
     if let seed { grader.seed = seed }
     grader.detectsRaces = detectsRaces
-    if writesTraces { grader.tracesFolder = grader.workbook.root.appendingPathComponent(Grader.tracesPath) }
+    if writesTraces {
+      grader.tracesFolder = (root ?? grader.workbook.root).appendingPathComponent(Grader.tracesPath)
+    }
   }
 }
