@@ -62,6 +62,7 @@ private struct BatchGrades: Sendable {
   init(_ course: Workbook, folder: URL, sharesBuilds: Bool) throws {
     var batch = Batch(workbook: course)
     batch.sharesBuilds = sharesBuilds
+    batch.unpacker = Unpacker.find()
     // The second slot of a batch that builds each hand-in alone would first build a workspace of its own.
     batch.slots = sharesBuilds ? 2 : 1
     let lines = Mutex<[String]>([])
