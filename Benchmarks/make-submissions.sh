@@ -2,12 +2,55 @@
 # Writes 20 synthetic hand-ins of this workbook into DIR (default /tmp/workbook-hand-ins), for
 # timing `./grader --submissions DIR` (Benchmarks/README.md, "Grading a class"). Each name says
 # what it holds; the grade each should get is in the table of that section.
+#
+# With `--class N`, writes instead a class of N students as a real class hands in (Benchmarks/README.md,
+# "A class of 60"): a third finished, a third half-done (chapters 01-05, the rest skeletons) and
+# a third early (chapters 01-02), in turns, as names sort. Each file a student had to change (a
+# solution file that differs from its skeleton) ends with a declaration of its own naming its
+# student: no two students' finished code compiles to the same objects, as in a real class.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
+class=0
+if [ "${1:-}" = --class ]; then
+  class=$2
+  shift 2
+fi
 out=${1:-/tmp/workbook-hand-ins}
 rm -rf "$out"
 mkdir -p "$out"
 chapters=$(cd "$root/Exercises" && ls -d [0-9][0-9]-*)
+
+if [ "$class" -gt 0 ]; then
+  n=1
+  while [ "$n" -le "$class" ]; do
+    name=$(printf 'student-%03d' "$n")
+    case $((n % 3)) in
+      1) solved="01 02 03 04 05 06 07 08 09 10" ;;
+      2) solved="01 02 03 04 05" ;;
+      0) solved="01 02" ;;
+    esac
+    for chapter in $chapters; do
+      number=${chapter%%-*}
+      mkdir -p "$out/$name/$chapter"
+      case " $solved " in
+        *" $number "*)
+          for file in "$root/Solutions/$chapter"/*.swift; do
+            target="$out/$name/$chapter/${file##*/}"
+            if cmp -s "$file" "$root/Exercises/$chapter/${file##*/}"; then
+              cp "$file" "$target"
+            else
+              { cat "$file"; printf '\nprivate let handedInBy = "%s"\n' "$name"; } >"$target"
+            fi
+          done
+          ;;
+        *) cp "$root/Exercises/$chapter"/*.swift "$out/$name/$chapter/" ;;
+      esac
+    done
+    n=$((n + 1))
+  done
+  ls "$out" | wc -l
+  exit 0
+fi
 
 # hand_in NAME SOLVED...: the skeletons, with the chapters whose numbers are listed solved.
 hand_in() {

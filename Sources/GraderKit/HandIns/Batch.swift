@@ -8,6 +8,8 @@ import Synchronization
 /// machine or the workbook (a full disk, a workbook that does not build) stops the batch. Each
 /// slot grades in a workspace of its own, which keeps its build folder from one student to the
 /// next; the slots share one build lock, so the suites of one student run while the next builds.
+/// With `sharesBuilds` (the default), the slots share one workspace instead, and a chapter's
+/// contents are compiled once for the whole batch (`SharedBuilds`).
 struct Batch {
   let workbook: Workbook
   /// The chapters to grade; every chapter by default.
@@ -16,6 +18,9 @@ struct Batch {
   var slots = defaultSlots
   /// Two: while one student's suites run, the next one builds; more would wait for the build lock.
   static let defaultSlots = 2
+  /// Whether a chapter's contents are built once for every hand-in that has them (`SharedBuilds`),
+  /// rather than each hand-in built on its own; `GRADER_SHARED_BUILDS=0` turns it off.
+  var sharesBuilds = ProcessInfo.processInfo.environment["GRADER_SHARED_BUILDS"] != "0"
   var configure: @Sendable (inout Grader) -> Void = { _ in }
   /// The unpacker found when the batch started; nil if the machine has none (and no hand-in is a zip).
   var unpacker: Unpacker?
@@ -40,6 +45,8 @@ struct Batch {
     let start = ContinuousClock.now
     let buildLock = NSLock()
     let slotCount = max(1, min(slots, handIns.count))
+    let shared =
+      sharesBuilds && !handIns.isEmpty ? try SharedBuilds(workbook: workbook, workspace: workspace(0)) : nil
     DispatchQueue.concurrentPerform(iterations: slotCount) { slot in
       var grader = SubmissionGrader(workbook: workbook)
       grader.workspace = workspace(slot)
@@ -59,7 +66,12 @@ struct Batch {
         willGrade(handIn)
         do {
           let grade = try Self.grade(
-            handIn, with: grader, unpacker: unpacker, scratch: scratch(slot), chapters: chapters)
+            handIn, with: grader, unpacker: unpacker, scratch: scratch(slot), chapters: chapters
+          ) { submission in
+            try shared?.grade(
+              submission, slot: slot, chapters: chapters, buildLock: buildLock, configure: grader.configure)
+              ?? grader.grade(submission, chapters: chapters)
+          }
           let note = Self.note(on: grade)
           try graded(grade, note)
           let finished = done.add(1, ordering: .relaxed).newValue
@@ -77,12 +89,13 @@ struct Batch {
   /// A hand-in refused whole (a zip that cannot be unpacked or leads outside itself) gets every
   /// chapter `refused`, with the reason.
   static func grade(
-    _ handIn: HandIn, with grader: SubmissionGrader, unpacker: Unpacker?, scratch: URL, chapters: [Chapter]?
+    _ handIn: HandIn, with grader: SubmissionGrader, unpacker: Unpacker?, scratch: URL, chapters: [Chapter]?,
+    grading: ((Submission) throws -> Grade)? = nil
   ) throws -> Grade {
     defer { if handIn.isZip { try? FileManager.default.removeItem(at: scratch) } }
     do {
       let submission = try handIn.open(unpacker: unpacker, scratch: scratch)
-      return try grader.grade(submission, chapters: chapters)
+      return try grading?(submission) ?? grader.grade(submission, chapters: chapters)
     } catch let refusal as HandIn.Refusal {
       return grader.refusal(of: handIn.id, reason: refusal.reason, chapters: chapters)
     }

@@ -143,31 +143,18 @@ public struct SubmissionGrader {
     var refused: [Chapter: String] = [:]
     var lacking: Set<Chapter> = []
     for chapter in workbook.chapters {
-      let theirs = submission.exercises.appendingPathComponent(chapter.folder)
       let ours = exercises.appendingPathComponent(chapter.folder)
       let staged = workspace.appendingPathComponent(".staged")
-      try? FileManager.default.removeItem(at: staged)
-      guard FileManager.default.fileExists(atPath: theirs.path) else {
+      switch try stage(chapter, of: submission, to: staged) {
+      case .lacking:
         try? FileManager.default.removeItem(at: ours)
         lacking.insert(chapter)
         continue
-      }
-      do {
-        // Only the student's own Swift files, sealed inside the submission.
-        try SealedCopy(root: submission.folder).copySwiftFiles(of: theirs, to: staged, skipping: ["Given"])
-      } catch {
-        // A file the grader cannot take, or cannot read, costs this chapter and nothing more.
-        refused[chapter] =
-          (error as? SealedCopy.Refusal)?.description
-          ?? "refused \(chapter.folder): it cannot be read: \(error)"
-        try? FileManager.default.removeItem(at: staged)
+      case .refused(let reason):
+        refused[chapter] = reason
         try? FileManager.default.removeItem(at: ours)
         continue
-      }
-      // What the chapter hands out (`Given/`) comes from this checkout, whatever the student's copy holds.
-      let given = workbook.folder(of: chapter, in: .exercises).appendingPathComponent("Given")
-      if FileManager.default.fileExists(atPath: given.path) {
-        try copy(given, to: staged.appendingPathComponent("Given"))
+      case .staged: break
       }
       // A chapter the same as the last student's keeps its files, and so its build products.
       if try isSame(staged, ours) {
@@ -187,12 +174,44 @@ public struct SubmissionGrader {
     return (grader, lacking)
   }
 
+  /// What `stage(_:of:to:)` made of a hand-in's chapter.
+  enum StagedChapter: Equatable {
+    case staged
+    /// The hand-in has no folder for the chapter.
+    case lacking
+    /// A file of it was not taken (`SealedCopy`): the reason.
+    case refused(String)
+  }
+
+  /// Copies a hand-in's chapter into `staged` (emptied first), as its build takes it: the
+  /// student's own Swift files, sealed inside the submission, and this checkout's `Given/`.
+  func stage(_ chapter: Chapter, of submission: Submission, to staged: URL) throws -> StagedChapter {
+    try? FileManager.default.removeItem(at: staged)
+    let theirs = submission.exercises.appendingPathComponent(chapter.folder)
+    guard FileManager.default.fileExists(atPath: theirs.path) else { return .lacking }
+    do {
+      try SealedCopy(root: submission.folder).copySwiftFiles(of: theirs, to: staged, skipping: ["Given"])
+    } catch {
+      // A file the grader cannot take, or cannot read, costs this chapter and nothing more.
+      try? FileManager.default.removeItem(at: staged)
+      return .refused(
+        (error as? SealedCopy.Refusal)?.description
+          ?? "refused \(chapter.folder): it cannot be read: \(error)")
+    }
+    // What the chapter hands out (`Given/`) comes from this checkout, whatever the student's copy holds.
+    let given = workbook.folder(of: chapter, in: .exercises).appendingPathComponent("Given")
+    if FileManager.default.fileExists(atPath: given.path) {
+      try copy(given, to: staged.appendingPathComponent("Given"))
+    }
+    return .staged
+  }
+
   /// Copies what the grade depends on from this checkout, where the copy differs from it; an
   /// untouched file keeps its build products from the last student.
   ///
   /// The answer key stays out: no `Solutions/`, and no `Tests/Mutants` (patches that carry lines
   /// of it). A hand-in's code runs in this workspace, so what is not here cannot leak.
-  private func preparePristineCopy() throws {
+  func preparePristineCopy() throws {
     try FileManager.default.createDirectory(at: workspace, withIntermediateDirectories: true)
     // Workspaces made before held a copy of the answer key.
     try? FileManager.default.removeItem(at: workspace.appendingPathComponent("Solutions"))
@@ -211,13 +230,13 @@ public struct SubmissionGrader {
 
   /// Whether two files or folders hold the same files with the same contents, but for the
   /// files or folders named `excluding`.
-  private func isSame(_ one: URL, _ other: URL, excluding: String? = nil) throws -> Bool {
+  func isSame(_ one: URL, _ other: URL, excluding: String? = nil) throws -> Bool {
     let exclusion = excluding.map { ["-x", $0] } ?? []
     return try Subprocess(executable: "diff", arguments: ["-rq"] + exclusion + [one.path, other.path]).run()
       .termination == .exited(0)
   }
 
-  private func copy(_ source: URL, to destination: URL, keepingTimes: Bool = true) throws {
+  func copy(_ source: URL, to destination: URL, keepingTimes: Bool = true) throws {
     let flags = keepingTimes ? "-Rp" : "-R"
     let outcome = try Subprocess(executable: "cp", arguments: [flags, source.path, destination.path]).run()
     guard outcome.termination == .exited(0) else {
