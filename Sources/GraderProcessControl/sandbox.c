@@ -202,16 +202,27 @@ static _Noreturn void exec_test(const grader_sandbox *sandbox, int drops_capabil
   if (set_limit(RLIMIT_AS, sandbox->address_space) || set_limit(RLIMIT_NPROC, sandbox->processes) ||
       set_limit(RLIMIT_FSIZE, sandbox->file_size))
     fail(sandbox, -2);
-  // The test process opens its event stream by path (/dev/fd/3), which checks the pipe's owner.
-  for (int i = 0; i < sandbox->descriptor_count && !sandbox->uses_namespaces && sandbox->user >= 0; i++) {
-    if (fchown(sandbox->descriptor_targets[i], (uid_t)sandbox->user, (gid_t)sandbox->group) != 0) fail(sandbox, -2);
+  if (sandbox->user >= 0) {
+    // The test process opens its event stream by path (/dev/fd/3), which checks the pipe's owner.
+    for (int i = 0; i < sandbox->descriptor_count; i++) {
+      if (fchown(sandbox->descriptor_targets[i], (uid_t)sandbox->user, (gid_t)sandbox->group) != 0)
+        fail(sandbox, -2);
+    }
+    // Root's capabilities go with the change of user; the bounding set first, while it may.
+    if (drops_capabilities) {
+      for (int cap = 0; cap < 64; cap++) {
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno == EINVAL) break;
+      }
+      prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+    }
+    if (setgroups(0, NULL) != 0 || setgid((gid_t)sandbox->group) != 0 || setuid((uid_t)sandbox->user) != 0)
+      fail(sandbox, -2);
+    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+  } else if (drops_capabilities) {
+    if (drop_capabilities() != 0) fail(sandbox, -2);
+  } else {
+    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
   }
-  if (!sandbox->uses_namespaces && sandbox->group >= 0) {
-    if (setgroups(0, NULL) != 0 || setgid((gid_t)sandbox->group) != 0) fail(sandbox, -2);
-  }
-  if (!sandbox->uses_namespaces && sandbox->user >= 0 && setuid((uid_t)sandbox->user) != 0) fail(sandbox, -2);
-  if (drops_capabilities && drop_capabilities() != 0) fail(sandbox, -2);
-  if (!drops_capabilities) prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
   if (sandbox->directory && chdir(sandbox->directory) != 0) fail(sandbox, -3);
   execve(sandbox->executable, sandbox->argv, sandbox->envp);
   fail(sandbox, -3);
@@ -231,6 +242,9 @@ struct start {
   /// namespace they read as the overflow id until the map is written.
   char user_map[64];
   char group_map[64];
+  /// 0 when root's sandbox runs the tests as an unprivileged user: no user namespace then, since
+  /// one that maps root to root would leave the tests the owner of root's files.
+  int maps_users;
 };
 
 /// Closes every descriptor the grader had open but the few the sandbox needs: PID 1 never execs,
@@ -266,10 +280,12 @@ static int sandbox_init(void *argument) {
   setpgid(0, 0);
   close_others(sandbox);
 
-  if (write_file("/proc/self/setgroups", "deny") != 0 && errno != ENOENT) fail(sandbox, -1);
-  if (write_file("/proc/self/uid_map", start->user_map) != 0 ||
-      write_file("/proc/self/gid_map", start->group_map) != 0)
-    fail(sandbox, -1);
+  if (start->maps_users) {
+    if (write_file("/proc/self/setgroups", "deny") != 0 && errno != ENOENT) fail(sandbox, -1);
+    if (write_file("/proc/self/uid_map", start->user_map) != 0 ||
+        write_file("/proc/self/gid_map", start->group_map) != 0)
+      fail(sandbox, -1);
+  }
 
   // Nothing mounted here reaches the machine; the machine's root moves to /oldroot, under a
   // tmpfs that holds the new root until it is complete.
@@ -319,8 +335,10 @@ int grader_sandbox_spawn(const grader_sandbox *sandbox, pid_t *pid) {
     size_t size = 256 * 1024;
     void *stack = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     if (stack == MAP_FAILED) return errno;
-    int flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | SIGCHLD;
-    struct start start = {.sandbox = sandbox};
+    // Root needs no user namespace to make the others, and its tests run as `user` instead.
+    int maps_users = sandbox->user < 0;
+    int flags = (maps_users ? CLONE_NEWUSER : 0) | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | SIGCHLD;
+    struct start start = {.sandbox = sandbox, .maps_users = maps_users};
     id_map(start.user_map, (unsigned long)getuid());
     id_map(start.group_map, (unsigned long)getgid());
     // The child has a copy of this memory, stacks included: the original can go at once.

@@ -63,6 +63,9 @@ struct Sandbox: Sendable {
     var hidden: [URL] = []
     /// Folders the suite may write besides its `/tmp` (ThreadSanitizer's reports, `--races`).
     var writable: [URL] = []
+    /// Whether a root grader's suites run as `nobody` inside the namespaces: only when `nobody`
+    /// can reach the test binary. Otherwise root is mapped to itself, and owns root's files.
+    var runsAsUnprivilegedUser = true
   }
 
   // MARK: Choosing the level
@@ -120,9 +123,18 @@ struct Sandbox: Sendable {
   static func make(_ isolation: Isolation, plan: Plan) throws -> Sandbox? {
     switch isolation {
     case .namespaces:
+      // A root grader's tests would own root's files in a namespace that maps root to itself:
+      // they run as `nobody`, the same user the `uid` level uses, in the same namespaces.
+      let user = plan.runsAsUnprivilegedUser ? unprivilegedUser : nil
+      if let (uid, gid) = user {
+        for folder in plan.writable where chown(folder.path, uid, gid) != 0 {
+          throw GraderError.operationFailed(
+            "chown nobody \(folder.path)", output: String(cString: strerror(errno)))
+        }
+      }
       return Sandbox(
         isolation: .namespaces, steps: machineSteps() + workbookSteps(plan),
-        directory: realPath(plan.workbook))
+        directory: realPath(plan.workbook), user: user?.0, group: user?.1)
     case .uid:
       guard let (user, group) = unprivilegedUser else { return nil }
       try closeAnswerKey(of: plan)
