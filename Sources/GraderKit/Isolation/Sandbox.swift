@@ -124,7 +124,8 @@ struct Sandbox: Sendable {
     switch isolation {
     case .namespaces:
       // A root grader's tests would own root's files in a namespace that maps root to itself:
-      // they run as `nobody`, the same user the `uid` level uses, in the same namespaces.
+      // the namespace maps `nobody` alone, the user the `uid` level uses, and the tests run as it.
+      // Its processes count against the cap in that namespace only, not with every `nobody`'s.
       let user = plan.runsAsUnprivilegedUser ? unprivilegedUser : nil
       if let (uid, gid) = user {
         for folder in plan.writable where chown(folder.path, uid, gid) != 0 {
