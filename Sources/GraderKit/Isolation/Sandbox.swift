@@ -16,9 +16,11 @@ import Synchronization
 /// folders, the home folder and whatever else the grader hides, a private `/tmp` as its only
 /// writable place, its own `/proc` and a `/dev` of a few harmless devices, and loopback as its
 /// only network. Its PID 1 is the grader's child: when the tests end, or the deadline kills that
-/// PID 1, the kernel kills every process left in the namespace. With `uid` (root, namespaces
-/// refused), the child runs as `nobody`, whom file modes keep out of the workbook and the answer
-/// key. The plan of mounts is made here; the C code only carries it out between fork and exec.
+/// PID 1, the kernel kills every process left in the namespace. A root grader's namespaces map
+/// `nobody` alone, and the tests run as `nobody`: root's files are not theirs. With `uid` (root,
+/// namespaces refused), the child runs as `nobody`, whom file modes keep out of the workbook and
+/// the answer key. The plan of mounts is made here; the C code only carries it out between fork
+/// and exec.
 struct Sandbox: Sendable {
   /// `.namespaces` or `.uid`: the levels that make a sandbox.
   let isolation: Isolation
