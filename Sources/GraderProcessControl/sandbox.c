@@ -244,6 +244,7 @@ struct start {
   int mapped_fd;
   int mapped_other_end;
 };
+
 /// Closes every descriptor the grader had open but the few the sandbox needs: PID 1 never execs,
 /// so close-on-exec does not close them, and a pipe of another suite held here would keep that
 /// suite's reader waiting.
