@@ -180,6 +180,15 @@ static int drop_capabilities(void) {
   return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 }
 
+/// Becomes `user` and `group`, with no supplementary group, by the raw system calls: glibc's
+/// setuid, setgid and setgroups change every thread of the process, and in a raw clone of the
+/// multithreaded grader they wait, forever, for threads that exist only in glibc's copied list.
+static int become(long long user, long long group) {
+  if (syscall(SYS_setgroups, 0, NULL) != 0) return -1;
+  if (syscall(SYS_setresgid, (gid_t)group, (gid_t)group, (gid_t)group) != 0) return -1;
+  return (int)syscall(SYS_setresuid, (uid_t)user, (uid_t)user, (uid_t)user);
+}
+
 /// In the test process, after fork: its descriptors, signals and limits, then exec.
 static _Noreturn void exec_test(const grader_sandbox *sandbox, int drops_capabilities) {
   sigset_t empty;
@@ -202,16 +211,14 @@ static _Noreturn void exec_test(const grader_sandbox *sandbox, int drops_capabil
   if (set_limit(RLIMIT_AS, sandbox->address_space) || set_limit(RLIMIT_NPROC, sandbox->processes) ||
       set_limit(RLIMIT_FSIZE, sandbox->file_size))
     fail(sandbox, -2);
-  // The test process opens its event stream by path (/dev/fd/3), which checks the pipe's owner.
-  for (int i = 0; i < sandbox->descriptor_count && !sandbox->uses_namespaces && sandbox->user >= 0; i++) {
-    if (fchown(sandbox->descriptor_targets[i], (uid_t)sandbox->user, (gid_t)sandbox->group) != 0) fail(sandbox, -2);
+  if (drops_capabilities) {
+    // In the namespaces, the user is already the one the tests run as (root's sandbox: PID 1
+    // became it); every capability goes.
+    if (drop_capabilities() != 0) fail(sandbox, -2);
+  } else {
+    if (sandbox->user >= 0 && become(sandbox->user, sandbox->group) != 0) fail(sandbox, -2);
+    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
   }
-  if (!sandbox->uses_namespaces && sandbox->group >= 0) {
-    if (setgroups(0, NULL) != 0 || setgid((gid_t)sandbox->group) != 0) fail(sandbox, -2);
-  }
-  if (!sandbox->uses_namespaces && sandbox->user >= 0 && setuid((uid_t)sandbox->user) != 0) fail(sandbox, -2);
-  if (drops_capabilities && drop_capabilities() != 0) fail(sandbox, -2);
-  if (!drops_capabilities) prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
   if (sandbox->directory && chdir(sandbox->directory) != 0) fail(sandbox, -3);
   execve(sandbox->executable, sandbox->argv, sandbox->envp);
   fail(sandbox, -3);
@@ -231,6 +238,11 @@ struct start {
   /// namespace they read as the overflow id until the map is written.
   char user_map[64];
   char group_map[64];
+  /// Root's sandbox (`user` set): the read end of a pipe on which the grader says it has mapped
+  /// `user` and `group` into the namespace (a map other than its own user's needs the grader's
+  /// rights, outside). -1 otherwise: PID 1 maps the caller to itself.
+  int mapped_fd;
+  int mapped_other_end;
 };
 
 /// Closes every descriptor the grader had open but the few the sandbox needs: PID 1 never execs,
@@ -264,12 +276,29 @@ static int sandbox_init(void *argument) {
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &all, NULL);
   setpgid(0, 0);
+  if (start->mapped_fd >= 0) {
+    // Root's sandbox: the user namespace maps `user` and `group` alone, to the same ids outside,
+    // so the tests own nothing of root's, and the process cap counts this namespace's processes
+    // only. PID 1 becomes that user, keeping its capabilities in the namespace to build it.
+    close(start->mapped_other_end);
+    char byte;
+    ssize_t got;
+    while ((got = read(start->mapped_fd, &byte, 1)) == -1 && errno == EINTR) {
+    }
+    if (got != 1) _exit(126);
+    close(start->mapped_fd);
+    if (prctl(PR_SET_SECUREBITS, SECBIT_NO_SETUID_FIXUP, 0, 0, 0) != 0 ||
+        become(sandbox->user, sandbox->group) != 0)
+      fail(sandbox, -1);
+  }
   close_others(sandbox);
 
-  if (write_file("/proc/self/setgroups", "deny") != 0 && errno != ENOENT) fail(sandbox, -1);
-  if (write_file("/proc/self/uid_map", start->user_map) != 0 ||
-      write_file("/proc/self/gid_map", start->group_map) != 0)
-    fail(sandbox, -1);
+  if (start->mapped_fd < 0) {
+    if (write_file("/proc/self/setgroups", "deny") != 0 && errno != ENOENT) fail(sandbox, -1);
+    if (write_file("/proc/self/uid_map", start->user_map) != 0 ||
+        write_file("/proc/self/gid_map", start->group_map) != 0)
+      fail(sandbox, -1);
+  }
 
   // Nothing mounted here reaches the machine; the machine's root moves to /oldroot, under a
   // tmpfs that holds the new root until it is complete.
@@ -313,21 +342,67 @@ static int sandbox_init(void *argument) {
   }
 }
 
+/// Writes `map` into the file `name` of /proc/`pid`.
+static int write_map(pid_t pid, const char *name, const char *map) {
+  char path[64] = "/proc/", digits[16];
+  int count = 0;
+  for (unsigned long rest = (unsigned long)pid; rest || count == 0; rest /= 10) digits[count++] = (char)('0' + rest % 10);
+  size_t length = strlen(path);
+  while (count > 0) path[length++] = digits[--count];
+  path[length++] = '/';
+  memcpy(path + length, name, strlen(name) + 1);
+  return write_file(path, map);
+}
+
 int grader_sandbox_spawn(const grader_sandbox *sandbox, pid_t *pid) {
+  // The test process opens its event stream by path (/dev/fd/3), which checks the pipe's owner.
+  for (int i = 0; i < sandbox->descriptor_count && sandbox->user >= 0; i++) {
+    if (fchown(sandbox->descriptor_sources[i], (uid_t)sandbox->user, (gid_t)sandbox->group) != 0) return errno;
+  }
   pid_t child;
   if (sandbox->uses_namespaces) {
-    size_t size = 256 * 1024;
-    void *stack = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-    if (stack == MAP_FAILED) return errno;
-    int flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | SIGCHLD;
-    struct start start = {.sandbox = sandbox};
+    struct start start = {.sandbox = sandbox, .mapped_fd = -1, .mapped_other_end = -1};
     id_map(start.user_map, (unsigned long)getuid());
     id_map(start.group_map, (unsigned long)getgid());
+    int mapped[2] = {-1, -1};
+    if (sandbox->user >= 0) {
+      if (pipe2(mapped, O_CLOEXEC) != 0) return errno;
+      start.mapped_fd = mapped[0];
+      start.mapped_other_end = mapped[1];
+    }
+    size_t size = 256 * 1024;
+    void *stack = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (stack == MAP_FAILED) {
+      int error = errno;
+      if (mapped[0] >= 0) close(mapped[0]), close(mapped[1]);
+      return error;
+    }
+    int flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | SIGCHLD;
     // The child has a copy of this memory, stacks included: the original can go at once.
     child = clone(sandbox_init, (char *)stack + size, flags, &start);
     int error = errno;
     munmap(stack, size);
-    if (child < 0) return error;
+    if (mapped[0] >= 0) close(mapped[0]);
+    if (child < 0) {
+      if (mapped[1] >= 0) close(mapped[1]);
+      return error;
+    }
+    if (sandbox->user >= 0) {
+      id_map(start.user_map, (unsigned long)sandbox->user);
+      id_map(start.group_map, (unsigned long)sandbox->group);
+      char byte = 1;
+      int mapped_now = write_map(child, "uid_map", start.user_map) == 0 &&
+                       write_map(child, "gid_map", start.group_map) == 0 && write(mapped[1], &byte, 1) == 1;
+      error = errno;
+      close(mapped[1]);
+      if (!mapped_now) {
+        // PID 1 reads no byte and ends; the caller learns why from the error.
+        kill(child, SIGKILL);
+        while (waitpid(child, NULL, 0) == -1 && errno == EINTR) {
+        }
+        return error ? error : EPERM;
+      }
+    }
   } else {
     child = fork();
     if (child < 0) return errno;

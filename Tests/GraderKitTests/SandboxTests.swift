@@ -195,6 +195,16 @@ private struct AttackRun: Sendable {
         chapter?.message?.contains("attack blocked") == true,
         "\(attack.rawValue) ran and gained nothing: \(chapter?.message ?? "")")
     }
+    // A root grader's suites run as `nobody`, in the namespaces as in the `uid` fallback: a test
+    // process that is root, even without capabilities, owns root's files.
+    if let nobody = Sandbox.unprivilegedUser?.0 {
+      let rewriter = grades.first { $0.student == Attack.rewritesTests.rawValue }?.chapters.first {
+        $0.id == "02"
+      }
+      #expect(
+        rewriter?.message?.contains("as uid \(nobody):") == true,
+        "the grader is root, its suites are not: \(rewriter?.message ?? "")")
+    }
     let classmate = grades.first { $0.student == Self.classmate }
     #expect(
       classmate?.chapters.map(\.status) == [.passed, .failed], "graded after every attack, as the skeleton")

@@ -48,7 +48,7 @@ public struct CommandRunner {
     case .merge(let options):
       return try merge(options)
     case .readme(let tuning):
-      let skeletons = try grader(.exercises, tuning).grade(nil)
+      let skeletons = try ownGrader(.exercises, tuning).grade(nil)
       let changed = try ReadmeExample(workbook: workbook).write(skeletons)
       print(
         (changed.isEmpty
@@ -89,6 +89,15 @@ public struct CommandRunner {
     return grader
   }
 
+  /// The grader of a student's own run, `./grader` (and the READMEs' example of it): their
+  /// exercises run in the sandbox too, which keeps their own `rm -rf` bug from the workbook and
+  /// costs no measurable time (Benchmarks/README.md, "The sandbox's cost").
+  private func ownGrader(_ sources: Sources, _ tuning: Tuning) -> Grader {
+    var own = grader(sources, tuning)
+    if sources == .exercises { own.isolation = .namespaces }
+    return own
+  }
+
   /// Grades this checkout's exercises (or solutions), or one submission, and writes the exports.
   private func gradeOnce(_ chapters: [Chapter]?, _ options: GradeOptions) throws -> Int32 {
     let grade: Grade
@@ -100,7 +109,17 @@ public struct CommandRunner {
         handIn, with: submissions, unpacker: handIn.isZip ? try Self.unpacker() : nil,
         scratch: workbook.root.appendingPathComponent(".grader/unpacked"), chapters: chapters)
     } else {
-      grade = try grader(options.sources, options.tuning).grade(chapters)
+      grade = try ownGrader(options.sources, options.tuning).grade(chapters)
+      #if os(Linux)
+        // The header names the level the suites got; a refusal says why, once a run.
+        if options.sources == .exercises, grade.isolation != .namespaces,
+          let reason = Sandbox.namespacesRefusal
+        {
+          let line =
+            "sandbox: \(grade.isolation.rawValue), since this machine refuses the namespaces: \(reason)\n"
+          FileHandle.standardError.write(Data(line.utf8))
+        }
+      #endif
     }
     if let file = options.gradescopeFile {
       try write(try grade.gradescopeJSON(), to: file)

@@ -142,7 +142,8 @@ public struct Grader: Sendable {
     runner.plan = Sandbox.Plan(
       workbook: workbook.root, buildFolder: scratchPath, hidden: hiddenFromSuites,
       // The race logs and the timelines are written where the grader reads them afterwards.
-      writable: detectsRaces || tracesFolder != nil ? [eventsFolder] : [])
+      writable: detectsRaces || tracesFolder != nil ? [eventsFolder] : [],
+      runsAsUnprivilegedUser: Sandbox.othersCanReach(build.launcher.executable))
     return runner
   }
 

@@ -16,9 +16,11 @@ import Synchronization
 /// folders, the home folder and whatever else the grader hides, a private `/tmp` as its only
 /// writable place, its own `/proc` and a `/dev` of a few harmless devices, and loopback as its
 /// only network. Its PID 1 is the grader's child: when the tests end, or the deadline kills that
-/// PID 1, the kernel kills every process left in the namespace. With `uid` (root, namespaces
-/// refused), the child runs as `nobody`, whom file modes keep out of the workbook and the answer
-/// key. The plan of mounts is made here; the C code only carries it out between fork and exec.
+/// PID 1, the kernel kills every process left in the namespace. A root grader's namespaces map
+/// `nobody` alone, and the tests run as `nobody`: root's files are not theirs. With `uid` (root,
+/// namespaces refused), the child runs as `nobody`, whom file modes keep out of the workbook and
+/// the answer key. The plan of mounts is made here; the C code only carries it out between fork
+/// and exec.
 struct Sandbox: Sendable {
   /// `.namespaces` or `.uid`: the levels that make a sandbox.
   let isolation: Isolation
@@ -63,6 +65,9 @@ struct Sandbox: Sendable {
     var hidden: [URL] = []
     /// Folders the suite may write besides its `/tmp` (ThreadSanitizer's reports, `--races`).
     var writable: [URL] = []
+    /// Whether a root grader's suites run as `nobody` inside the namespaces: only when `nobody`
+    /// can reach the test binary. Otherwise root is mapped to itself, and owns root's files.
+    var runsAsUnprivilegedUser = true
   }
 
   // MARK: Choosing the level
@@ -120,9 +125,19 @@ struct Sandbox: Sendable {
   static func make(_ isolation: Isolation, plan: Plan) throws -> Sandbox? {
     switch isolation {
     case .namespaces:
+      // A root grader's tests would own root's files in a namespace that maps root to itself:
+      // the namespace maps `nobody` alone, the user the `uid` level uses, and the tests run as it.
+      // Its processes count against the cap in that namespace only, not with every `nobody`'s.
+      let user = plan.runsAsUnprivilegedUser ? unprivilegedUser : nil
+      if let (uid, gid) = user {
+        for folder in plan.writable where chown(folder.path, uid, gid) != 0 {
+          throw GraderError.operationFailed(
+            "chown nobody \(folder.path)", output: String(cString: strerror(errno)))
+        }
+      }
       return Sandbox(
         isolation: .namespaces, steps: machineSteps() + workbookSteps(plan),
-        directory: realPath(plan.workbook))
+        directory: realPath(plan.workbook), user: user?.0, group: user?.1)
     case .uid:
       guard let (user, group) = unprivilegedUser else { return nil }
       try closeAnswerKey(of: plan)

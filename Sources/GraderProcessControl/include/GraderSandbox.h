@@ -44,7 +44,8 @@ typedef struct {
   int descriptor_count;
   /// The write end of a close-on-exec pipe: the sandbox writes a `grader_sandbox_report` into it.
   int report_fd;
-  /// 1: fresh namespaces, with `steps`. 0: a plain child, as `user` and `group` if they are not -1.
+  /// 1: fresh namespaces, with `steps`. 0: a plain child. Either way, as `user` and `group` if they
+  /// are not -1 (root's sandbox: a user namespace that maps them alone, not root, to themselves).
   int uses_namespaces;
   const grader_sandbox_step *steps;
   int step_count;

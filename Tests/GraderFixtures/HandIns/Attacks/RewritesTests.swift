@@ -25,7 +25,9 @@ struct TestRewriter {
         attempts.append("\(file.path): \(error)")
       }
     }
-    fatalError("attack blocked: the tests could not be rewritten: " + attempts.joined(separator: "; "))
+    fatalError(
+      "attack blocked: the tests could not be rewritten as \(Roots.user): " + attempts.joined(separator: "; ")
+    )
   }
 }
 

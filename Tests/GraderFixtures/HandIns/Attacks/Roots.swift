@@ -16,4 +16,7 @@ enum Roots {
     }
     return found
   }
+
+  /// Who the attack ran as: `uid N`, which a root grader's sandbox makes another user than root.
+  static var user: String { "uid \(getuid())" }
 }
