@@ -50,6 +50,59 @@ struct ProcessPoolTests {
       isGone(result.processID), "child \(result.processID) is still there (a zombie?) after run(_:) returned")
   }
 
+  // R09.2
+  @Test("run(_:) reads a child's output to its end, more than a pipe holds, before it waits for the exit")
+  func runReadsMoreThanAPipeHolds() async throws {
+    var random = WorkbookRandom()
+    let input = random.int(in: 0...100_000)
+    // The shell prints about 240 KiB of `n=…` fields, more than a pipe's 64 KiB, then becomes the
+    // worker, whose line completes the result: a child's output stays readable however long it is.
+    let script = #"i=0; while [ $i -lt 9000 ]; do echo "n=$1 n=$1 n=$1"; i=$((i+1)); done; exec "$0" "$1""#
+    let worker = try Worker(
+      executable: URL(fileURLWithPath: "/bin/sh"), arguments: ["-c", script, sumWorker().path])
+
+    let outcome = await Liveness.result(of: Task { try await worker.run(input) })
+
+    let ran = try #require(
+      outcome,
+      "run(_:) never returned for a child that prints more than a pipe holds: read the output to its end before waiting for the exit"
+    )
+    let result = try ran.get()
+    #expect(result.input == input)
+    #expect(result.sum == sumOfSquares(below: input), "wrong sum for n = \(input)")
+  }
+
+  // R09.4
+  @Test("run(_:) throws the launch's own error when the executable cannot be launched, and returns")
+  func runReportsAFailedLaunch() async throws {
+    var random = WorkbookRandom()
+    let input = random.int(in: 0...100_000)
+    let missing = FileManager.default.temporaryDirectory
+      .appendingPathComponent("no-such-worker-\(getpid())-\(random.int(in: 0...1_000_000))")
+    // What Foundation throws for this executable: `run(_:)` must hand the same error on.
+    let probe = Process()
+    probe.executableURL = missing
+    let launchError = try #require(throws: (any Error).self, "\(missing.path) was launched") {
+      try probe.run()
+    }
+    let worker = Worker(executable: missing)
+
+    let outcome = await Liveness.result(of: Task { try await worker.run(input) })
+
+    let ran = try #require(
+      outcome,
+      "run(_:) never returned after a failed launch: every path, failures included, must resume the continuation once"
+    )
+    let error = try #require(throws: (any Error).self, "run(_:) of a missing executable returned") {
+      try ran.get()
+    }
+    #expect(
+      (error as NSError).domain == (launchError as NSError).domain
+        && (error as NSError).code == (launchError as NSError).code,
+      "run(_:) threw \(error), not the launch's own error, \(launchError)")
+  }
+
+  // R09.5
   @Test("run(_:) throws a WorkerFailure naming the input when the child exits with status 64")
   func runReportsAFailingExit() async throws {
     var random = WorkbookRandom()
@@ -67,6 +120,7 @@ struct ProcessPoolTests {
     }
   }
 
+  // R09.6
   @Test("run(_:) throws a WorkerFailure naming the input when the child is killed by a signal")
   func runReportsAKilledChild() async throws {
     var random = WorkbookRandom()
@@ -83,6 +137,24 @@ struct ProcessPoolTests {
     }
   }
 
+  // R09.7
+  @Test("run(_:) throws a WorkerFailure with the output when a child that exits with 0 prints no result")
+  func runReportsUnreadableOutput() async throws {
+    var random = WorkbookRandom()
+    let input = random.int(in: 0...100_000)
+    let word = random.word()
+    let worker = Worker(executable: URL(fileURLWithPath: "/bin/sh"), arguments: ["-c", "echo \(word)"])
+
+    let error = await #expect(throws: WorkerFailure.self) {
+      try await Liveness.value { try await worker.run(input) }
+    }
+
+    if let error {
+      #expect(error == WorkerFailure(input: input, reason: .unreadableOutput("\(word)\n")))
+    }
+  }
+
+  // R09.8, R09.9
   @Test("cancelling run(_:) kills its child and waits for it before throwing CancellationError")
   func cancellingRunStopsTheChild() async throws {
     var random = WorkbookRandom()
@@ -112,6 +184,7 @@ struct ProcessPoolTests {
       isGone(child.processID), "child \(child.processID) was left running, or unreaped, after cancellation")
   }
 
+  // R09.11, R09.16
   @Test(
     "run(_:) and map(_:) in a task cancelled before they start throw CancellationError and launch no child")
   func cancelledBeforeStartLaunchesNothing() async throws {
@@ -157,16 +230,28 @@ struct ProcessPoolTests {
 
   // MARK: The pool
 
+  // R09.12
   @Test("map(_:) returns every exact sum, in the order of the inputs")
   func mapReturnsSumsInInputOrder() async throws {
     var random = WorkbookRandom()
-    var small = (0..<random.int(in: 4...8)).map { _ in random.int(in: 0...200_000) }
-    // One big task, anywhere: results that arrive out of order must still come back in order.
-    small.insert(random.int(in: 3_900_000...4_300_000), at: random.int(in: 0...(small.count - 1)))
-    let inputs = small
-    let pool = try ProcessPool(worker: Worker(executable: sumWorker()), processes: random.int(in: 2...4))
+    let count = random.int(in: 2...4)
+    // Distinct inputs, in the order drawn, so that the gate can tell the children apart.
+    var inputs: [Int] = []
+    while inputs.count < count {
+      let input = random.int(in: 0...200_000)
+      if !inputs.contains(input) { inputs.append(input) }
+    }
+    // One big task, anywhere: its sum is past `UInt64`.
+    inputs.insert(random.int(in: 3_900_000...4_300_000), at: random.int(in: 0...inputs.count))
+    // All at once, and the gate lets them finish last input first: results arrive in reverse.
+    let gate = try WorkerGate(policy: .inReverse(of: inputs))
+    defer { gate.close() }
+    let pool = try ProcessPool(
+      worker: Worker(executable: sumWorker(), arguments: gate.arguments), processes: inputs.count)
 
-    let results = try await Liveness.value(deadline: Self.workDeadline) { try await pool.map(inputs) }
+    let results = try await Liveness.value(deadline: Self.workDeadline) { [inputs] in
+      try await pool.map(inputs)
+    }
 
     #expect(results.map(\.input) == inputs, "results are not in the order of the inputs")
     for result in results {
@@ -174,22 +259,30 @@ struct ProcessPoolTests {
     }
   }
 
+  // R09.1
   @Test("map(_:) runs every input in a child process of its own, started by this test")
   func mapRunsEachInputInItsOwnChild() async throws {
     var random = WorkbookRandom()
     let inputs = (0..<random.int(in: 4...8)).map { _ in random.int(in: 0...100_000) }
-    let pool = try ProcessPool(worker: Worker(executable: sumWorker()), processes: random.int(in: 2...3))
+    // The shell takes `-c SCRIPT WORKER` first and the input last: only that order runs the worker.
+    let launches = try LaunchLog()
+    defer { launches.remove() }
+    let worker = try Worker(
+      executable: URL(fileURLWithPath: "/bin/sh"), arguments: launches.arguments(sumWorker()))
+    let pool = ProcessPool(worker: worker, processes: random.int(in: 2...3))
 
     let results = try await Liveness.value { try await pool.map(inputs) }
 
     let children = results.map(\.processID)
     #expect(results.count == inputs.count, "\(inputs.count) inputs gave \(results.count) results")
+    #expect(launches.count == inputs.count, "\(inputs.count) inputs launched \(launches.count) children")
     #expect(Set(children).count == inputs.count, "inputs shared a process: \(children)")
     #expect(!children.contains(getpid()), "an input ran in the test's own process, not in a child")
     #expect(results.allSatisfy { $0.parentProcessID == getpid() }, "a worker was not a child of this process")
     #expect(children.allSatisfy(isGone), "a child is still there (a zombie?) after map(_:) returned")
   }
 
+  // R09.13, R09.14
   @Test("map(_:) keeps `processes` children alive at once while inputs remain, and never more")
   func mapKeepsTheBound() async throws {
     var random = WorkbookRandom()
@@ -221,28 +314,46 @@ struct ProcessPoolTests {
       gate.arrivals.count == inputs.count, "\(gate.arrivals.count) children ran for \(inputs.count) inputs")
   }
 
+  // R09.15
   @Test("a child that dies fails map(_:) with a WorkerFailure naming its input, and leaves no child behind")
   func mapReportsAFailedChild() async throws {
     var random = WorkbookRandom()
-    let inputs = (0..<random.int(in: 4...8)).map { _ in random.int(in: 0...100_000) }
-    let doomed = try #require(inputs.randomElement(using: &random))
-    // Open: every worker reports its process ID and goes on at once, so the test knows them all.
-    let gate = try WorkerGate(policy: .open)
+    let processes = random.int(in: 2...3)
+    let count = processes + random.int(in: 1...3)
+    // Distinct inputs, in the order drawn: only the doomed one crashes.
+    var drawn: [Int] = []
+    while drawn.count < count {
+      let input = random.int(in: 0...100_000)
+      if !drawn.contains(input) { drawn.append(input) }
+    }
+    let inputs = drawn
+    // One of the first window dies, while the others are still held at the gate: the pool must
+    // stop them, and inputs remain that it must not start.
+    let doomed = inputs[random.int(in: 0...(processes - 1))]
+    let gate = try WorkerGate(policy: .release(input: doomed, once: processes))
     defer { gate.close() }
     let worker = try Worker(executable: sumWorker(), arguments: gate.arguments + ["--crash-on", "\(doomed)"])
-    let pool = ProcessPool(worker: worker, processes: random.int(in: 2...3))
+    let pool = ProcessPool(worker: worker, processes: processes)
 
     let error = await #expect(throws: WorkerFailure.self) {
-      try await Liveness.value { try await pool.map(inputs) }
+      try await Liveness.value(deadline: Liveness.deadline * 2) { try await pool.map(inputs) }
     }
 
     if let error {
       #expect(error == WorkerFailure(input: doomed, reason: .killed(signal: SIGKILL)))
     }
-    let left = gate.arrivals.filter { !isGone($0.processID) }
+    #expect(
+      !gate.isBroken,
+      "map(_:) waited a whole deadline for children still at work after one failed: stop them, and throw")
+    let children = gate.arrivals
+    #expect(
+      children.count <= processes,
+      "\(children.count - processes) children started after a child had failed (processes: \(processes))")
+    let left = children.filter { !isGone($0.processID) }
     #expect(left.isEmpty, "children still there after map(_:) threw: \(left.map(\.processID))")
   }
 
+  // R09.16
   @Test("cancelling map(_:) stops every child, waits for them, and starts no new one")
   func cancellingMapStopsEveryChild() async throws {
     var random = WorkbookRandom()
@@ -358,6 +469,11 @@ private final class WorkerGate: @unchecked Sendable {
     /// Keeps children waiting until `bound` are waiting at once, then lets the oldest go; once
     /// `total` have reported, lets them all go.
     case fill(bound: Int, total: Int)
+    /// Keeps children waiting until one for every input has reported, then lets them go one at a
+    /// time, the last input's first, each once the one before has died.
+    case inReverse(of: [Int])
+    /// Keeps children waiting; once `count` have reported, lets the one for `input` go, alone.
+    case release(input: Int, once: Int)
   }
 
   /// A child that reported to the gate.
@@ -448,6 +564,7 @@ private final class WorkerGate: @unchecked Sendable {
 
   private struct Connection {
     let descriptor: Int32
+    let input: Int
     var isReleased = false
     var lane: String?
   }
@@ -535,7 +652,7 @@ private final class WorkerGate: @unchecked Sendable {
             "\(lane) started after map(_:) was cancelled: a cancelled pool starts no child", lane: lane)
         }
       }
-      connections.append(Connection(descriptor: descriptor, lane: lane))
+      connections.append(Connection(descriptor: descriptor, input: arrival.input, lane: lane))
       condition.withLock {
         observed.arrivals.append(arrival)
         observed.mostAlive = max(observed.mostAlive, connections.count)
@@ -558,6 +675,20 @@ private final class WorkerGate: @unchecked Sendable {
       while connections.filter({ !$0.isReleased }).count >= bound {
         guard let oldest = connections.firstIndex(where: { !$0.isReleased }) else { break }
         release(at: oldest)
+      }
+    case .inReverse(let inputs):
+      // One at a time: the child let go last must have died (its connection dropped) first.
+      guard arrivals.count >= inputs.count, !connections.contains(where: \.isReleased) else { return }
+      let latest = connections.indices.max { first, second in
+        (inputs.lastIndex(of: connections[first].input) ?? 0)
+          < (inputs.lastIndex(of: connections[second].input) ?? 0)
+      }
+      if let latest { release(at: latest) }
+    case .release(let input, let count):
+      guard arrivals.count >= count else { return }
+      for index in connections.indices
+      where connections[index].input == input && !connections[index].isReleased {
+        release(at: index)
       }
     }
   }
