@@ -52,13 +52,34 @@ public struct Grader: Sendable {
     return workbook.root.appendingPathComponent(detectsRaces ? name + "-races" : name)
   }
 
-  /// Builds the tests, leaving out the chapters that do not compile or are refused.
+  /// Whether a grade without `--races` runs the chapters' race checks (`RaceCheckBuild`).
+  public var runsRaceChecks = true
+
+  /// Builds the tests, leaving out the chapters that do not compile or are refused; then, for the
+  /// race checks, the chapters about shared state again with ThreadSanitizer.
   public func build() throws -> Build {
-    try Builder(
+    let refused = Set(allRefused.keys)
+    var build = try Builder(
       workbook: workbook, sources: sources, scratchPath: scratchPath,
-      flags: detectsRaces ? ["--sanitize=thread"] : [], skipped: Set(allRefused.keys),
+      flags: detectsRaces ? ["--sanitize=thread"] : [], skipped: refused,
       includesToolingTests: includesToolingTests, showsProgress: showsBuildProgress, log: log
     ).build()
+    let checked = workbook.chapters.filter { chapter in
+      chapter.raceCheck != nil && !refused.contains(chapter) && build.uncompiled[chapter] == nil
+        && FileManager.default.fileExists(atPath: workbook.folder(of: chapter, in: sources).path)
+    }
+    guard runsRaceChecks, !detectsRaces, !checked.isEmpty else { return build }
+    var builder = Builder(
+      workbook: workbook, sources: sources,
+      scratchPath: Self.scratchPath(of: workbook, sources: sources, detectsRaces: true),
+      flags: ["--sanitize=thread"], skipped: Set(workbook.chapters).subtracting(checked),
+      showsProgress: showsBuildProgress, log: log)
+    builder.purpose = "with ThreadSanitizer, for the race checks"
+    let raceBuild = try builder.build()
+    build.raceCheck = RaceCheckBuild(
+      launcher: raceBuild.launcher, scratchPath: builder.scratchPath,
+      chapters: Set(checked).subtracting(raceBuild.uncompiled.keys))
+    return build
   }
 
   /// Grades `chapters` (all of them by default), in course order.
@@ -103,15 +124,36 @@ public struct Grader: Sendable {
     }
     let scheduled = toRun
     log("Running \(scheduled.count) chapter suite\(scheduled.count == 1 ? "" : "s")…")
+    // The race checks are runs of their own, beside the suites: a chapter's plain run and its
+    // race check may go at once.
+    let raceChecker = build.raceCheck.map { raceBuild in
+      suiteRunner(for: build, seed: seed, raceCheck: raceBuild)
+    }
+    let raceChecked = scheduled.filter { build.raceCheck?.chapters.contains(chapters[$0]) == true }
+    let raceChecks = RaceCheckSlots()
+    let work =
+      scheduled.map { (index: $0, isRaceCheck: false) } + raceChecked.map { (index: $0, isRaceCheck: true) }
     // Suites run `jobs` at a time; each is a process of its own, so they cannot hurt each other.
     // Each worker takes the next chapter when it is free, so one that hangs holds one worker.
     let next = Atomic(0)
-    DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, scheduled.count))) { _ in
-      while case let index = next.add(1, ordering: .relaxed).oldValue, index < scheduled.count {
-        results[scheduled[index]] = runner.run(chapters[scheduled[index]])
+    DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, work.count))) { _ in
+      while case let item = next.add(1, ordering: .relaxed).oldValue, item < work.count {
+        let (index, isRaceCheck) = work[item]
+        if isRaceCheck {
+          raceChecks[index] = raceChecker?.raceCheck(chapters[index])
+        } else {
+          results[index] = runner.run(chapters[index])
+        }
       }
     }
-    var grade = Grade(sources: sources, seed: seed, chapters: results.all)
+    var all = results.all
+    for index in raceChecked {
+      guard let check = raceChecks[index],
+        let slot = all.firstIndex(where: { $0.id == chapters[index].number })
+      else { continue }
+      all[slot].record(check.races, in: check.tests, check: chapters[index].raceCheck, root: workbook.root)
+    }
+    var grade = Grade(sources: sources, seed: seed, chapters: all)
     grade.isolation = runner.isolation
     return grade
   }
@@ -121,11 +163,17 @@ public struct Grader: Sendable {
     suiteRunner(for: build, seed: seed).run(Chapter(tooling: module, title: title))
   }
 
-  private func suiteRunner(for build: Build, seed: UInt64) -> SuiteRunner {
-    let eventsFolder = scratchPath.appendingPathComponent("grader-events")
+  /// The runner of the grade's suites, or, given `raceCheck`, of its race checks: those run the
+  /// ThreadSanitizer build, from its own folder, and leave the timelines to the plain run.
+  private func suiteRunner(for build: Build, seed: UInt64, raceCheck: RaceCheckBuild? = nil) -> SuiteRunner {
+    let buildFolder = raceCheck?.scratchPath ?? scratchPath
+    let launcher = raceCheck?.launcher ?? build.launcher
+    let detectsRaces = detectsRaces || raceCheck != nil
+    let tracesFolder = raceCheck == nil ? tracesFolder : nil
+    let eventsFolder = buildFolder.appendingPathComponent("grader-events")
     try? FileManager.default.createDirectory(at: eventsFolder, withIntermediateDirectories: true)
     var runner = SuiteRunner(
-      workbook: workbook, launcher: build.launcher, eventsFolder: eventsFolder, seed: seed,
+      workbook: workbook, launcher: launcher, eventsFolder: eventsFolder, seed: seed,
       // A tooling suite keeps its own deadline: `--timeout` is for chapters.
       deadline: { chapter in
         chapter.number == Chapter.toolingNumber
@@ -136,11 +184,11 @@ public struct Grader: Sendable {
     runner.sources = sources
     runner.isolation = isolation == .none ? .none : Sandbox.strongest(upTo: isolation)
     // `nobody` must reach the test binary: a workbook in a folder closed to others gets none.
-    if runner.isolation == .uid && !Sandbox.othersCanReach(build.launcher.executable) {
+    if runner.isolation == .uid && !Sandbox.othersCanReach(launcher.executable) {
       runner.isolation = .none
     }
     runner.plan = Sandbox.Plan(
-      workbook: workbook.root, buildFolder: scratchPath, hidden: hiddenFromSuites,
+      workbook: workbook.root, buildFolder: buildFolder, hidden: hiddenFromSuites,
       // The race logs and the timelines are written where the grader reads them afterwards.
       writable: detectsRaces || tracesFolder != nil ? [eventsFolder] : [])
     return runner
@@ -174,6 +222,7 @@ extension Chapter {
     // (FaultInjectionTests): it needs a build's time, not a chapter's.
     self.deadline = .seconds(15 * 60)
     self.points = 0
+    self.raceCheck = nil
   }
 }
 
@@ -191,4 +240,15 @@ private final class ResultSlots: @unchecked Sendable {
   }
 
   var all: [ChapterResult] { lock.withLock { slots.compactMap { $0 } } }
+}
+
+// `@unchecked Sendable` for the reason `ResultSlots` gives: one writer a slot, read after the join.
+private final class RaceCheckSlots: @unchecked Sendable {
+  private var slots: [Int: SuiteRunner.RaceCheckRun] = [:]
+  private let lock = NSLock()
+
+  subscript(index: Int) -> SuiteRunner.RaceCheckRun? {
+    get { lock.withLock { slots[index] } }
+    set { lock.withLock { slots[index] = newValue } }
+  }
 }
