@@ -52,11 +52,16 @@ public struct Grader: Sendable {
     return workbook.root.appendingPathComponent(detectsRaces ? name + "-races" : name)
   }
 
-  /// Whether a grade without `--races` runs the chapters' race checks (`RaceCheckBuild`).
-  public var runsRaceChecks = true
+  /// Whether a grade without `--races` runs the chapters' race checks (`RaceCheckBuild`);
+  /// `GRADER_RACE_CHECKS=off` turns them off (to measure their cost, or on a toolchain without
+  /// ThreadSanitizer).
+  public var runsRaceChecks = ProcessInfo.processInfo.environment["GRADER_RACE_CHECKS"] != "off"
+  /// Whether a race check reuses the verdict of the last one on the same files (`RaceCheckCache`);
+  /// audits that repeat a grade to measure it turn this off.
+  public var reusesRaceChecks = true
 
-  /// Builds the tests, leaving out the chapters that do not compile or are refused; then, for the
-  /// race checks, the chapters about shared state again with ThreadSanitizer.
+  /// Builds the tests, leaving out the chapters that do not compile or are refused; the race
+  /// checks' ThreadSanitizer build of the chapters about shared state is made when a grade needs it.
   public func build() throws -> Build {
     let refused = Set(allRefused.keys)
     var build = try Builder(
@@ -75,10 +80,7 @@ public struct Grader: Sendable {
       flags: ["--sanitize=thread"], skipped: Set(workbook.chapters).subtracting(checked),
       showsProgress: showsBuildProgress, log: log)
     builder.purpose = "with ThreadSanitizer, for the race checks"
-    let raceBuild = try builder.build()
-    build.raceCheck = RaceCheckBuild(
-      launcher: raceBuild.launcher, scratchPath: builder.scratchPath,
-      chapters: Set(checked).subtracting(raceBuild.uncompiled.keys))
+    build.raceCheck = RaceCheckBuild(builder: builder, chapters: Set(checked))
     return build
   }
 
@@ -124,38 +126,75 @@ public struct Grader: Sendable {
     }
     let scheduled = toRun
     log("Running \(scheduled.count) chapter suite\(scheduled.count == 1 ? "" : "s")…")
-    // The race checks are runs of their own, beside the suites: a chapter's plain run and its
-    // race check may go at once.
-    let raceChecker = build.raceCheck.map { raceBuild in
-      suiteRunner(for: build, seed: seed, raceCheck: raceBuild)
-    }
-    let raceChecked = scheduled.filter { build.raceCheck?.chapters.contains(chapters[$0]) == true }
-    let raceChecks = RaceCheckSlots()
-    let work =
-      scheduled.map { (index: $0, isRaceCheck: false) } + raceChecked.map { (index: $0, isRaceCheck: true) }
-    // Suites run `jobs` at a time; each is a process of its own, so they cannot hurt each other.
-    // Each worker takes the next chapter when it is free, so one that hangs holds one worker.
-    let next = Atomic(0)
-    DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, work.count))) { _ in
-      while case let item = next.add(1, ordering: .relaxed).oldValue, item < work.count {
-        let (index, isRaceCheck) = work[item]
-        if isRaceCheck {
-          raceChecks[index] = raceChecker?.raceCheck(chapters[index])
-        } else {
-          results[index] = runner.run(chapters[index])
-        }
-      }
-    }
+    forEach(scheduled) { index in results[index] = runner.run(chapters[index]) }
     var all = results.all
-    for index in raceChecked {
-      guard let check = raceChecks[index],
-        let slot = all.firstIndex(where: { $0.id == chapters[index].number })
-      else { continue }
-      all[slot].record(check.races, in: check.tests, check: chapters[index].raceCheck, root: workbook.root)
+    if let raceBuild = build.raceCheck {
+      let checks = raceChecks(of: chapters, results: all, on: raceBuild, build: build, seed: seed)
+      for (index, check) in checks {
+        guard let slot = all.firstIndex(where: { $0.id == chapters[index].number }) else { continue }
+        all[slot].record(check.races, in: check.tests, check: chapters[index].raceCheck, root: workbook.root)
+      }
     }
     var grade = Grade(sources: sources, seed: seed, chapters: all)
     grade.isolation = runner.isolation
     return grade
+  }
+
+  /// Calls `body` with each of `indices`, `jobs` at a time.
+  ///
+  /// Suites run `jobs` at a time; each is a process of its own, so they cannot hurt each other.
+  /// Each worker takes the next chapter when it is free, so one that hangs holds one worker.
+  private func forEach(_ indices: [Int], _ body: @Sendable (Int) -> Void) {
+    let next = Atomic(0)
+    DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, indices.count))) { _ in
+      while case let item = next.add(1, ordering: .relaxed).oldValue, item < indices.count {
+        body(indices[item])
+      }
+    }
+  }
+
+  /// The race checks of the chapters whose plain run `results` holds, by index in `chapters`:
+  /// the kept verdict where the chapter's files did not change, a run with ThreadSanitizer where
+  /// they did, none where the check can add nothing (`RaceCheckBuild.isWorthRunning`).
+  private func raceChecks(
+    of chapters: [Chapter], results: [ChapterResult], on raceBuild: RaceCheckBuild, build: Build, seed: UInt64
+  ) -> [(index: Int, run: SuiteRunner.RaceCheckRun)] {
+    let cache = RaceCheckCache(scratchPath: raceBuild.scratchPath)
+    var found: [(index: Int, run: SuiteRunner.RaceCheckRun)] = []
+    var toRun: [(index: Int, fingerprint: String)] = []
+    for (index, chapter) in chapters.enumerated() where raceBuild.chapters.contains(chapter) {
+      guard let result = results.first(where: { $0.id == chapter.number }),
+        RaceCheckBuild.isWorthRunning(after: result)
+      else { continue }
+      let fingerprint = RaceCheckCache.fingerprint(of: chapter, in: workbook, sources: sources)
+      if reusesRaceChecks, let kept = cache.verdict(of: chapter, fingerprint: fingerprint) {
+        found.append((index, kept))
+      } else {
+        toRun.append((index, fingerprint))
+      }
+    }
+    guard !toRun.isEmpty else { return found }
+    let compiled: Set<Chapter>
+    let checker: SuiteRunner
+    do {
+      let made = try raceBuild.launcher()
+      compiled = made.chapters
+      checker = suiteRunner(for: build, seed: seed, raceCheck: (made.launcher, raceBuild.scratchPath))
+    } catch {
+      // The grade stands without its race checks: a toolchain without ThreadSanitizer, say.
+      log("The race checks could not be built, so this grade has none: \(error)")
+      return found
+    }
+    let pending = toRun.filter { compiled.contains(chapters[$0.index]) }
+    log("Checking \(pending.count) chapter\(pending.count == 1 ? "" : "s") for data races…")
+    let runs = RaceCheckSlots()
+    forEach(pending.indices.map { $0 }) { item in
+      let (index, fingerprint) = pending[item]
+      guard let run = checker.raceCheck(chapters[index]) else { return }
+      cache.keep(run, of: chapters[index], fingerprint: fingerprint)
+      runs[index] = run
+    }
+    return found + pending.compactMap { item in runs[item.index].map { (item.index, $0) } }
   }
 
   /// Runs a suite that is not a chapter's, such as the grader's or the fixture server's own tests.
@@ -165,7 +204,9 @@ public struct Grader: Sendable {
 
   /// The runner of the grade's suites, or, given `raceCheck`, of its race checks: those run the
   /// ThreadSanitizer build, from its own folder, and leave the timelines to the plain run.
-  private func suiteRunner(for build: Build, seed: UInt64, raceCheck: RaceCheckBuild? = nil) -> SuiteRunner {
+  private func suiteRunner(
+    for build: Build, seed: UInt64, raceCheck: (launcher: TestLauncher, scratchPath: URL)? = nil
+  ) -> SuiteRunner {
     let buildFolder = raceCheck?.scratchPath ?? scratchPath
     let launcher = raceCheck?.launcher ?? build.launcher
     let detectsRaces = detectsRaces || raceCheck != nil

@@ -9,20 +9,62 @@ import Foundation
 /// of its own, and runs their race tests there; a race fails those tests with a sentence that says
 /// what raced with what, where, and the lesson's rule it breaks. The other tests keep the plain
 /// run's results.
-public struct RaceCheckBuild: Sendable {
-  public var launcher: TestLauncher
+///
+/// The check costs a second build and runs several times slower than a plain one, so a grade
+/// runs it only where it can tell the student something and only when something changed:
+/// - for a chapter whose plain run passed, crashed (an unlocked structure's likeliest crash) or
+///   passed some tests; a chapter none of whose tests pass has its answer already;
+/// - not again while the chapter's files, its tests and the test support are as they were at the
+///   last check: its verdict is kept in the build's folder (`RaceCheckCache`), since the race tests
+///   make their race happen every run (chapter 5's `FetchRendezvous`);
+/// - the ThreadSanitizer build itself is made only when a check has to run.
+public final class RaceCheckBuild: @unchecked Sendable {
   /// The build's folder, `.build-races` (or `.build-solutions-races`).
-  public var scratchPath: URL
-  /// The chapters the build holds: those with a race check that compiled.
-  public var chapters: Set<Chapter>
+  public let scratchPath: URL
+  /// The chapters it builds: those with a race check that compiled in the plain build.
+  public let chapters: Set<Chapter>
+  private let builder: Builder
+  // `made` is read and written only under `lock`: the build happens once, for the first caller.
+  private let lock = NSLock()
+  private var made: Result<(launcher: TestLauncher, chapters: Set<Chapter>), any Error>?
+
+  init(builder: Builder, chapters: Set<Chapter>) {
+    self.builder = builder
+    self.scratchPath = builder.scratchPath
+    self.chapters = chapters
+  }
+
+  /// The launcher of the build, and the chapters in it, building it the first time.
+  func launcher() throws -> (launcher: TestLauncher, chapters: Set<Chapter>) {
+    try lock.withLock {
+      if let made { return try made.get() }
+      let result = Result { () throws -> (launcher: TestLauncher, chapters: Set<Chapter>) in
+        let build = try builder.build()
+        return (build.launcher, chapters.subtracting(build.uncompiled.keys))
+      }
+      made = result
+      return try result.get()
+    }
+  }
+
+  /// Whether the race check of a chapter whose plain run ended as `result` can tell more.
+  static func isWorthRunning(after result: ChapterResult) -> Bool {
+    switch result.status {
+    case .passed, .crashed: true
+    case .failed: result.passed > 0
+    default: false
+    }
+  }
 }
 
 extension SuiteRunner {
   /// What the race tests of one chapter showed under ThreadSanitizer.
-  struct RaceCheckRun {
+  struct RaceCheckRun: Codable, Equatable {
     var races: [RaceReport]
     /// The display names of the race tests the run reported.
     var tests: [String]
+    /// Whether the run reached its end: only such a run's verdict is kept for the next grade.
+    var isComplete = true
   }
 
   /// Runs the race tests of `chapter` with a runner whose launcher is a ThreadSanitizer build's.
@@ -34,7 +76,9 @@ extension SuiteRunner {
       let launched = try? launch(chapter, filter: Self.filter(chapter, tests: check.tests))
     else { return nil }
     let run = SuiteRun(jsonLines: launched.events)
-    return RaceCheckRun(races: launched.races, tests: run.tests.map(\.displayName))
+    let ended = [.exited(0), .exited(RaceReport.exitCode)].contains(launched.outcome.termination)
+    return RaceCheckRun(
+      races: launched.races, tests: run.tests.map(\.displayName), isComplete: ended && run.runEnded)
   }
 
   /// `^ConcurrentScraperTests\.[^/]+/(noResultIsLost)\(`: the named test functions of the suite.

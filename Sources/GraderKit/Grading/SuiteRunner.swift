@@ -162,7 +162,7 @@ struct SuiteRunner {
   /// no issue, it was neither skipped nor cancelled, the run reached its end, and the process's
   /// exit status agrees: Swift Testing exits 0 when every test passed, so a run whose stream
   /// shows no failure but whose process says otherwise passes nothing.
-  private func result(
+  func result(
     for chapter: Chapter, expected: [String], run: SuiteRun, outcome: Subprocess.Outcome,
     deadline: Duration, overflowed: Bool, races: [RaceReport] = []
   ) -> ChapterResult {

@@ -5,10 +5,10 @@ import Foundation
 /// `./grader --races` builds the tests with `--sanitize=thread` and has each suite write its
 /// reports to files of its own (`TSAN_OPTIONS=log_path=…`), so a report is never lost in a flood
 /// of output. TSan's SUMMARY line names one side of a race only; the report names both.
-struct RaceReport: Equatable, Sendable {
+struct RaceReport: Equatable, Sendable, Codable {
   /// One side of the race: where it happened, the first frame of its stack in the chapter's own
   /// code when there is one (the top frame may be in the standard library, `Dictionary`'s insert).
-  struct Access: Equatable, Sendable {
+  struct Access: Equatable, Sendable, Codable {
     var function: String
     var file: String
     var line: Int?
