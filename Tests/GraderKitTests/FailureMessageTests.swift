@@ -39,7 +39,7 @@ struct FailureMessageTests {
       ])
   }
 
-  @Test("the test's own words come first, the expanded expression below, without unknown contexts or type names")
+  @Test("the test's own words come first, the expanded expression below, without unknown contexts")
   func commentsFirst() {
     let message = FailureText.message(
       expectation:

@@ -113,7 +113,8 @@ struct RaceCheckTests {
     #expect(cache.verdict(of: chapter, fingerprint: after) == crashed)
     let cutShort = SuiteRunner.RaceCheckRun(races: [], tests: [], isComplete: false)
     cache.keep(cutShort, of: chapter, fingerprint: after)
-    #expect(cache.verdict(of: chapter, fingerprint: after) == nil, "a clean run cut short forgets the old verdict")
+    #expect(
+      cache.verdict(of: chapter, fingerprint: after) == nil, "a clean run cut short forgets the old verdict")
   }
 
   @Test("chapter.json's raceCheck must name test functions")
@@ -143,7 +144,8 @@ private func plainRun(status: ChapterResult.Status, message: String? = nil) -> C
   return ChapterResult(
     id: "05", title: "Concurrent scraper", module: "ConcurrentScraper", status: status,
     passed: passedAll ? 3 : 1, total: 3, message: message, failures: [],
-    tests: names.enumerated().map { .init(name: $1, passed: passedAll || $0 == 2) }, output: nil, maxScore: 10)
+    tests: names.enumerated().map { .init(name: $1, passed: passedAll || $0 == 2) }, output: nil, maxScore: 10
+  )
 }
 
 private func suiteRunner(detectsRaces: Bool) throws -> SuiteRunner {

@@ -37,7 +37,8 @@ struct RaceCheckCache {
         at: folder, includingPropertiesForKeys: [.isRegularFileKey], options: [])
       var found: [URL] = []
       while let file = files?.nextObject() as? URL {
-        if (try? file.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true { found.append(file) }
+        let isFile = (try? file.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true
+        if isFile { found.append(file) }
       }
       for file in found.sorted(by: { $0.path < $1.path }) { lines += describe(file, root: root) }
     }
@@ -77,7 +78,9 @@ struct RaceCheckCache {
   /// Keeps `run` as the verdict for `chapter`: a race found, or a clean run that reached its end
   /// (one cut short proves nothing, and the next grade checks again).
   func keep(_ run: SuiteRunner.RaceCheckRun, of chapter: Chapter, fingerprint: String) {
-    guard run.isComplete || !run.races.isEmpty, let data = try? JSONEncoder().encode(Entry(fingerprint: fingerprint, run: run)) else {
+    guard run.isComplete || !run.races.isEmpty,
+      let data = try? JSONEncoder().encode(Entry(fingerprint: fingerprint, run: run))
+    else {
       try? FileManager.default.removeItem(at: file(of: chapter))
       return
     }
