@@ -48,8 +48,21 @@ struct FailureMessageTests {
     #expect(
       message == """
         the child still ran a whole deadline after cancellation
-        Expectation failed: !(gate → ProcessPoolTests.WorkerGate).isBroken
+        Expectation failed: !gate.isBroken
         """)
+  }
+
+  @Test("a test helper's type name never shows in a message: the value that is only a type is dropped")
+  func noTypeNames() {
+    let message = FailureText.message(
+      expectation:
+        "Expectation failed: (scraping → WorkbookTestSupport.BackgroundCall<Swift.Dictionary<FoundationEssentials.URL, ConcurrentScraperGiven.ScrapeResult>>).result() → nil",
+      comments: ["scrape never returned"])
+    #expect(message == "scrape never returned\nExpectation failed: scraping.result() → nil")
+    #expect(!message.contains("BackgroundCall"))
+    // Values that are values stay: numbers, strings, a struct with its fields, a bare enum case.
+    let kept = "Expectation failed: (count → 3) == (page → Page(status: 200)) && (state → idle)"
+    #expect(FailureText.withoutTypeNames(kept) == kept)
   }
 
   @Test("a long list is cut to its first five elements and a count; short and nested lists stay")

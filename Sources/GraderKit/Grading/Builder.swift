@@ -18,6 +18,8 @@ struct Builder {
   var includesToolingTests = false
   /// Whether to show SwiftPM's progress on the terminal while the build runs.
   var showsProgress = false
+  /// What the build is for, when it is not the grade's own: `with ThreadSanitizer, for the race checks`.
+  var purpose: String? = nil
   let log: @Sendable (String) -> Void
 
   func build() throws -> Build {
@@ -30,13 +32,13 @@ struct Builder {
         && FileManager.default.fileExists(atPath: workbook.folder(of: chapter, in: sources).path)
     }
     if !FileManager.default.fileExists(atPath: scratchPath.appendingPathComponent("debug").path) {
-      log(Self.firstBuildNote)
+      log(purpose == nil ? Self.firstBuildNote : Self.firstRaceBuildNote)
     }
     while true {
       let excluded = uncompiled.keys.map(\.number).sorted()
       let built = present.filter { uncompiled[$0] == nil }
       log(
-        "Building the \(sources.rawValue)"
+        "Building the \(sources.rawValue)\(purpose.map { " " + $0 } ?? "")"
           + (excluded.isEmpty ? "" : " without chapter \(excluded.joined(separator: ", "))") + "…")
       let outcome = try run(built, showingProgress: showsProgress)
       if outcome.termination == .exited(0) {
@@ -138,6 +140,10 @@ extension Builder {
   static let firstBuildNote =
     "The first build compiles the whole workbook: a few minutes (about 3 on a 2-core machine). Later builds take seconds."
 
+  /// What a student sees before the first build with ThreadSanitizer.
+  static let firstRaceBuildNote =
+    "The first build for the race checks compiles the chapters about shared state again, with ThreadSanitizer: a few minutes. Later builds take seconds."
+
   /// Where the build's compilers keep their temporary files.
   fileprivate var temporaryFolder: URL { scratchPath.appendingPathComponent("tmp") }
 
@@ -185,6 +191,8 @@ public struct Build: Sendable {
   /// How a suite of `testBinary` is started on this platform.
   public var launcher: TestLauncher
   public var uncompiled: [Chapter: [String]]
+  /// The ThreadSanitizer build of the chapters with a race check, when the grade runs one.
+  public var raceCheck: RaceCheckBuild? = nil
 }
 
 /// The `error:` lines of a build, grouped by the chapter whose file they point into.

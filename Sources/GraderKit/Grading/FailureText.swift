@@ -15,7 +15,7 @@ enum FailureText {
     let evidence = expectation == "Issue recorded" && !comments.isEmpty ? nil : expectation
     let lines =
       comments.filter { !isTimeline($0) }.map { shorteningLists($0) }
-      + (evidence.map { [shorteningLists(withoutUnknownContexts($0))] } ?? [])
+      + (evidence.map { [shorteningLists(withoutTypeNames(withoutUnknownContexts($0)))] } ?? [])
       + comments.filter(isTimeline)
     return lines.joined(separator: "\n")
   }
@@ -23,6 +23,22 @@ enum FailureText {
   /// Drops the runtime's `(unknown context at $55d1c2a4e0f0)` from type names in an expansion.
   static func withoutUnknownContexts(_ text: String) -> String {
     text.replacing(#/\(unknown context at \$[0-9a-fA-F]+\)\.?/#, with: "")
+  }
+
+  /// Drops the values of an expansion that are only a type's name: a test helper without a
+  /// description of its own (`BackgroundCall`, a gate) prints as its type, which tells a student
+  /// nothing and names the test support's types.
+  ///
+  ///     (scraping → WorkbookTestSupport.BackgroundCall<Swift.Dictionary<…>>).result() → nil
+  ///     scraping.result() → nil
+  static func withoutTypeNames(_ text: String) -> String {
+    // `(name → Module.Type<Generic, Arguments>)`: a value that reads like a type's name.
+    let typeNameValue =
+      #/\(([A-Za-z_][A-Za-z0-9_.]*) → ([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*(?:<[^()→]*>)?)\)/#
+    return text.replacing(typeNameValue) { match in
+      let (name, value) = (match.output.1, match.output.2)
+      return value.contains(".") || value.contains("<") ? name : match.output.0
+    }
   }
 
   /// Cuts every bracketed list of more than `limit` elements to its first `kept`, and says how many more.

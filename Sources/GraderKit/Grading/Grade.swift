@@ -69,7 +69,8 @@ public struct ChapterResult: Codable, Sendable {
     case missing
     /// A submission's chapter holds a file the grader will not read (a link out of it, a FIFO).
     case refused
-    /// The tests passed, but ThreadSanitizer saw a data race while they ran (`--races`).
+    /// ThreadSanitizer saw a data race while the tests ran: in the race check of a plain grade
+    /// (`RaceCheckBuild`), or with `--races`.
     case dataRace = "data race"
   }
 

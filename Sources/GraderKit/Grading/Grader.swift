@@ -52,13 +52,36 @@ public struct Grader: Sendable {
     return workbook.root.appendingPathComponent(detectsRaces ? name + "-races" : name)
   }
 
-  /// Builds the tests, leaving out the chapters that do not compile or are refused.
+  /// Whether a grade without `--races` runs the chapters' race checks (`RaceCheckBuild`);
+  /// `GRADER_RACE_CHECKS=off` turns them off (to measure their cost, or on a toolchain without
+  /// ThreadSanitizer).
+  public var runsRaceChecks = ProcessInfo.processInfo.environment["GRADER_RACE_CHECKS"] != "off"
+  /// Whether a race check reuses the verdict of the last one on the same files (`RaceCheckCache`);
+  /// audits that repeat a grade to measure it turn this off.
+  public var reusesRaceChecks = true
+
+  /// Builds the tests, leaving out the chapters that do not compile or are refused; the race
+  /// checks' ThreadSanitizer build of the chapters about shared state is made when a grade needs it.
   public func build() throws -> Build {
-    try Builder(
+    let refused = Set(allRefused.keys)
+    var build = try Builder(
       workbook: workbook, sources: sources, scratchPath: scratchPath,
-      flags: detectsRaces ? ["--sanitize=thread"] : [], skipped: Set(allRefused.keys),
+      flags: detectsRaces ? ["--sanitize=thread"] : [], skipped: refused,
       includesToolingTests: includesToolingTests, showsProgress: showsBuildProgress, log: log
     ).build()
+    let checked = workbook.chapters.filter { chapter in
+      chapter.raceCheck != nil && !refused.contains(chapter) && build.uncompiled[chapter] == nil
+        && FileManager.default.fileExists(atPath: workbook.folder(of: chapter, in: sources).path)
+    }
+    guard runsRaceChecks, !detectsRaces, !checked.isEmpty else { return build }
+    var builder = Builder(
+      workbook: workbook, sources: sources,
+      scratchPath: Self.scratchPath(of: workbook, sources: sources, detectsRaces: true),
+      flags: ["--sanitize=thread"], skipped: Set(workbook.chapters).subtracting(checked),
+      showsProgress: showsBuildProgress, log: log)
+    builder.purpose = "with ThreadSanitizer, for the race checks"
+    build.raceCheck = RaceCheckBuild(builder: builder, chapters: Set(checked))
+    return build
   }
 
   /// Grades `chapters` (all of them by default), in course order.
@@ -103,17 +126,75 @@ public struct Grader: Sendable {
     }
     let scheduled = toRun
     log("Running \(scheduled.count) chapter suite\(scheduled.count == 1 ? "" : "s")…")
-    // Suites run `jobs` at a time; each is a process of its own, so they cannot hurt each other.
-    // Each worker takes the next chapter when it is free, so one that hangs holds one worker.
-    let next = Atomic(0)
-    DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, scheduled.count))) { _ in
-      while case let index = next.add(1, ordering: .relaxed).oldValue, index < scheduled.count {
-        results[scheduled[index]] = runner.run(chapters[scheduled[index]])
+    forEach(scheduled) { index in results[index] = runner.run(chapters[index]) }
+    var all = results.all
+    if let raceBuild = build.raceCheck {
+      let checks = raceChecks(of: chapters, results: all, on: raceBuild, build: build, seed: seed)
+      for (index, check) in checks {
+        guard let slot = all.firstIndex(where: { $0.id == chapters[index].number }) else { continue }
+        all[slot].record(check.races, in: check.tests, check: chapters[index].raceCheck, root: workbook.root)
       }
     }
-    var grade = Grade(sources: sources, seed: seed, chapters: results.all)
+    var grade = Grade(sources: sources, seed: seed, chapters: all)
     grade.isolation = runner.isolation
     return grade
+  }
+
+  /// Calls `body` with each of `indices`, `jobs` at a time.
+  ///
+  /// Suites run `jobs` at a time; each is a process of its own, so they cannot hurt each other.
+  /// Each worker takes the next chapter when it is free, so one that hangs holds one worker.
+  private func forEach(_ indices: [Int], _ body: @Sendable (Int) -> Void) {
+    let next = Atomic(0)
+    DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, indices.count))) { _ in
+      while case let item = next.add(1, ordering: .relaxed).oldValue, item < indices.count {
+        body(indices[item])
+      }
+    }
+  }
+
+  /// The race checks of the chapters whose plain run `results` holds, by index in `chapters`:
+  /// the kept verdict where the chapter's files did not change, a run with ThreadSanitizer where
+  /// they did, none where the check can add nothing (`RaceCheckBuild.isWorthRunning`).
+  private func raceChecks(
+    of chapters: [Chapter], results: [ChapterResult], on raceBuild: RaceCheckBuild, build: Build, seed: UInt64
+  ) -> [(index: Int, run: SuiteRunner.RaceCheckRun)] {
+    let cache = RaceCheckCache(scratchPath: raceBuild.scratchPath)
+    var found: [(index: Int, run: SuiteRunner.RaceCheckRun)] = []
+    var toRun: [(index: Int, fingerprint: String)] = []
+    for (index, chapter) in chapters.enumerated() where raceBuild.chapters.contains(chapter) {
+      guard let result = results.first(where: { $0.id == chapter.number }),
+        RaceCheckBuild.isWorthRunning(after: result)
+      else { continue }
+      let fingerprint = RaceCheckCache.fingerprint(of: chapter, in: workbook, sources: sources)
+      if reusesRaceChecks, let kept = cache.verdict(of: chapter, fingerprint: fingerprint) {
+        found.append((index, kept))
+      } else {
+        toRun.append((index, fingerprint))
+      }
+    }
+    guard !toRun.isEmpty else { return found }
+    let compiled: Set<Chapter>
+    let checker: SuiteRunner
+    do {
+      let made = try raceBuild.launcher()
+      compiled = made.chapters
+      checker = suiteRunner(for: build, seed: seed, raceCheck: (made.launcher, raceBuild.scratchPath))
+    } catch {
+      // The grade stands without its race checks: a toolchain without ThreadSanitizer, say.
+      log("The race checks could not be built, so this grade has none: \(error)")
+      return found
+    }
+    let pending = toRun.filter { compiled.contains(chapters[$0.index]) }
+    log("Checking \(pending.count) chapter\(pending.count == 1 ? "" : "s") for data races…")
+    let runs = RaceCheckSlots()
+    forEach(pending.indices.map { $0 }) { item in
+      let (index, fingerprint) = pending[item]
+      guard let run = checker.raceCheck(chapters[index]) else { return }
+      cache.keep(run, of: chapters[index], fingerprint: fingerprint)
+      runs[index] = run
+    }
+    return found + pending.compactMap { item in runs[item.index].map { (item.index, $0) } }
   }
 
   /// Runs a suite that is not a chapter's, such as the grader's or the fixture server's own tests.
@@ -121,11 +202,19 @@ public struct Grader: Sendable {
     suiteRunner(for: build, seed: seed).run(Chapter(tooling: module, title: title))
   }
 
-  private func suiteRunner(for build: Build, seed: UInt64) -> SuiteRunner {
-    let eventsFolder = scratchPath.appendingPathComponent("grader-events")
+  /// The runner of the grade's suites, or, given `raceCheck`, of its race checks: those run the
+  /// ThreadSanitizer build, from its own folder, and leave the timelines to the plain run.
+  private func suiteRunner(
+    for build: Build, seed: UInt64, raceCheck: (launcher: TestLauncher, scratchPath: URL)? = nil
+  ) -> SuiteRunner {
+    let buildFolder = raceCheck?.scratchPath ?? scratchPath
+    let launcher = raceCheck?.launcher ?? build.launcher
+    let detectsRaces = detectsRaces || raceCheck != nil
+    let tracesFolder = raceCheck == nil ? tracesFolder : nil
+    let eventsFolder = buildFolder.appendingPathComponent("grader-events")
     try? FileManager.default.createDirectory(at: eventsFolder, withIntermediateDirectories: true)
     var runner = SuiteRunner(
-      workbook: workbook, launcher: build.launcher, eventsFolder: eventsFolder, seed: seed,
+      workbook: workbook, launcher: launcher, eventsFolder: eventsFolder, seed: seed,
       // A tooling suite keeps its own deadline: `--timeout` is for chapters.
       deadline: { chapter in
         chapter.number == Chapter.toolingNumber
@@ -136,11 +225,11 @@ public struct Grader: Sendable {
     runner.sources = sources
     runner.isolation = isolation == .none ? .none : Sandbox.strongest(upTo: isolation)
     // `nobody` must reach the test binary: a workbook in a folder closed to others gets none.
-    if runner.isolation == .uid && !Sandbox.othersCanReach(build.launcher.executable) {
+    if runner.isolation == .uid && !Sandbox.othersCanReach(launcher.executable) {
       runner.isolation = .none
     }
     runner.plan = Sandbox.Plan(
-      workbook: workbook.root, buildFolder: scratchPath, hidden: hiddenFromSuites,
+      workbook: workbook.root, buildFolder: buildFolder, hidden: hiddenFromSuites,
       // The race logs and the timelines are written where the grader reads them afterwards.
       writable: detectsRaces || tracesFolder != nil ? [eventsFolder] : [],
       runsAsUnprivilegedUser: Sandbox.othersCanReach(build.launcher.executable))
@@ -175,6 +264,7 @@ extension Chapter {
     // (FaultInjectionTests): it needs a build's time, not a chapter's.
     self.deadline = .seconds(15 * 60)
     self.points = 0
+    self.raceCheck = nil
   }
 }
 
@@ -192,4 +282,15 @@ private final class ResultSlots: @unchecked Sendable {
   }
 
   var all: [ChapterResult] { lock.withLock { slots.compactMap { $0 } } }
+}
+
+// `@unchecked Sendable` for the reason `ResultSlots` gives: one writer a slot, read after the join.
+private final class RaceCheckSlots: @unchecked Sendable {
+  private var slots: [Int: SuiteRunner.RaceCheckRun] = [:]
+  private let lock = NSLock()
+
+  subscript(index: Int) -> SuiteRunner.RaceCheckRun? {
+    get { lock.withLock { slots[index] } }
+    set { lock.withLock { slots[index] = newValue } }
+  }
 }

@@ -31,6 +31,45 @@ struct SuiteRunner {
     let deadline = deadline(chapter)
     var expected = ExpectedTests.names(
       in: workbook.root.appendingPathComponent("Tests/\(chapter.testModule)"))
+    let launched: Launched
+    do {
+      launched = try launch(chapter, filter: chapter.testFilter)
+    } catch {
+      return result(for: chapter, expected: expected, status: .crashed, message: "\(error)")
+    }
+    let run = SuiteRun(jsonLines: launched.events)
+    // The workbook's own suites (the grader's, the fixture server's) hold test sources in their
+    // strings: their tests are the ones their run reports.
+    if chapter.number == Chapter.toolingNumber { expected = run.tests.map(\.displayName) }
+    var result = result(
+      for: chapter, expected: expected, run: run, outcome: launched.outcome, deadline: deadline,
+      overflowed: launched.overflowed, races: launched.races)
+    result.seconds = launched.seconds
+    if detectsRaces {
+      result.races = launched.races.map(\.oneLine)
+      if !launched.races.isEmpty && [.passed, .failed].contains(result.status) {
+        result.status = .dataRace
+        result.message =
+          "ThreadSanitizer saw \(launched.races.count) data race(s):\n"
+          + launched.races.prefix(5).map { $0.sentence(rule: chapter.raceCheck) }.joined(separator: "\n")
+      }
+    }
+    return result
+  }
+
+  /// What one run of the test binary left: how it ended, its event stream and ThreadSanitizer's reports.
+  struct Launched {
+    var outcome: Subprocess.Outcome
+    var events: Data
+    var seconds: Double
+    var overflowed: Bool
+    /// Empty unless the binary is built with ThreadSanitizer (`detectsRaces`).
+    var races: [RaceReport]
+  }
+
+  /// Runs the tests of `chapter` that `filter` selects, in a process (and sandbox) of its own with
+  /// the chapter's deadline.
+  func launch(_ chapter: Chapter, filter: String) throws -> Launched {
     let raceLog = eventsFolder.appendingPathComponent("tsan-\(chapter.folder)").path
     let isTooling = chapter.number == Chapter.toolingNumber
     var environment = (isTooling ? [:] : Self.scrubbedEnvironment)
@@ -52,59 +91,30 @@ struct SuiteRunner {
         Self.copyTraces(from: traceStaging, to: tracesFolder, of: chapter, sources: sources)
       }
     }
-    let sandbox: Sandbox?
-    do {
-      sandbox = try isTooling ? nil : plan.flatMap { try Sandbox.make(isolation, plan: $0) }
-    } catch {
-      return result(for: chapter, expected: expected, status: .crashed, message: "\(error)")
-    }
+    let sandbox = try isTooling ? nil : plan.flatMap { try Sandbox.make(isolation, plan: $0) }
     defer { sandbox?.cleanUp() }
     environment.merge(sandbox?.environment ?? [:]) { _, new in new }
-    let outcome: Subprocess.Outcome
-    let seconds: Double
-    let events: Data
-    let stream: EventPipe
-    do {
-      stream = try EventPipe()
-      var process = Subprocess(
-        executable: launcher.executable,
-        arguments: launcher.arguments(filter: chapter.testFilter, eventStream: stream.childPath),
-        environment: environment,
-        deadline: deadline
-      )
-      process.inheritsEnvironment = isTooling
-      process.sandbox = sandbox
-      process.descriptors = [EventPipe.childDescriptor: stream.writeEnd]
-      // ThreadSanitizer maps terabytes of shadow memory: a limit on address space would stop it.
-      process.addressSpaceLimit = detectsRaces ? nil : Self.addressSpaceLimit
-      process.onSpawn = { stream.closeWriteEnd() }
-      process.dumpsThreadsAtDeadline = true
-      let start = ContinuousClock.now
-      outcome = try process.run()
-      seconds = (ContinuousClock.now - start).timeInterval
-      events = stream.finish()
-    } catch {
-      return result(for: chapter, expected: expected, status: .crashed, message: "\(error)")
-    }
-    let run = SuiteRun(jsonLines: events)
-    // The workbook's own suites (the grader's, the fixture server's) hold test sources in their
-    // strings: their tests are the ones their run reports.
-    if chapter.number == Chapter.toolingNumber { expected = run.tests.map(\.displayName) }
-    var result = result(
-      for: chapter, expected: expected, run: run, outcome: outcome, deadline: deadline,
-      overflowed: stream.overflowed)
-    result.seconds = seconds
-    if detectsRaces {
-      let races = RaceReport.collect(logPrefix: raceLog).map(\.oneLine)
-      result.races = races
-      if !races.isEmpty && result.status == .passed {
-        result.status = .dataRace
-        result.message =
-          "the tests pass, but ThreadSanitizer saw \(races.count) data race(s):\n"
-          + races.prefix(5).joined(separator: "\n")
-      }
-    }
-    return result
+    let stream = try EventPipe()
+    var process = Subprocess(
+      executable: launcher.executable,
+      arguments: launcher.arguments(filter: filter, eventStream: stream.childPath),
+      environment: environment,
+      deadline: deadline(chapter)
+    )
+    process.inheritsEnvironment = isTooling
+    process.sandbox = sandbox
+    process.descriptors = [EventPipe.childDescriptor: stream.writeEnd]
+    // ThreadSanitizer maps terabytes of shadow memory: a limit on address space would stop it.
+    process.addressSpaceLimit = detectsRaces ? nil : Self.addressSpaceLimit
+    process.onSpawn = { stream.closeWriteEnd() }
+    process.dumpsThreadsAtDeadline = true
+    let start = ContinuousClock.now
+    let outcome = try process.run()
+    let seconds = (ContinuousClock.now - start).timeInterval
+    let events = stream.finish()
+    return Launched(
+      outcome: outcome, events: events, seconds: seconds, overflowed: stream.overflowed,
+      races: detectsRaces ? RaceReport.collect(logPrefix: raceLog) : [])
   }
 
   /// Replaces the chapter's traces in `.grader/traces/NN/` (or its `reference/`) with this run's.
@@ -152,9 +162,9 @@ struct SuiteRunner {
   /// no issue, it was neither skipped nor cancelled, the run reached its end, and the process's
   /// exit status agrees: Swift Testing exits 0 when every test passed, so a run whose stream
   /// shows no failure but whose process says otherwise passes nothing.
-  private func result(
+  func result(
     for chapter: Chapter, expected: [String], run: SuiteRun, outcome: Subprocess.Outcome,
-    deadline: Duration, overflowed: Bool
+    deadline: Duration, overflowed: Bool, races: [RaceReport] = []
   ) -> ChapterResult {
     var failures: [ChapterResult.Failure] = []
     var outcomes: [ChapterResult.TestOutcome] = []
@@ -218,12 +228,16 @@ struct SuiteRunner {
     case .exited(let code) where !run.runEnded:
       status = .crashed
       message =
-        "the test process exited with code \(code)\(during), before the suite finished (exit() in a test?)"
+        code == RaceReport.exitCode && detectsRaces
+        ? "ThreadSanitizer ended the test process\(during), before the suite finished"
+        : "the test process exited with code \(code)\(during), before the suite finished (exit() in a test?)"
     case .exited(let code):
       let passed = outcomes.filter(\.passed).count
       status = expected.isEmpty ? .noTests : passed == expected.count ? .passed : .failed
       if status == .noTests { message = "the suite \(chapter.testModule) has no tests" }
-      if code != 0 && failures.isEmpty && status != .noTests {
+      // ThreadSanitizer's exit code says it reported races, which the caller shows: no tampering.
+      let racesExplainIt = detectsRaces && code == RaceReport.exitCode && !races.isEmpty
+      if code != 0 && failures.isEmpty && status != .noTests && !racesExplainIt {
         // Nothing failed as far as the stream says, yet Swift Testing said otherwise.
         status = .failed
         outcomes = outcomes.map { .init(name: $0.name, passed: false, file: $0.file, line: $0.line) }

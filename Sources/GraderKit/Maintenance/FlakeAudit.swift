@@ -42,6 +42,8 @@ public struct FlakeAudit {
 
   /// The flakes found, in order of how often they failed; empty when every run passed.
   public mutating func run(_ chapters: [Chapter]) throws -> [Flake] {
+    // Each run checks for races anew: a kept verdict would repeat the first run's.
+    grader.reusesRaceChecks = false
     let build = try grader.build()
     let hog = hogsCPUs ? try CPUHog(processes: ProcessInfo.processInfo.activeProcessorCount) : nil
     defer { hog?.stop() }

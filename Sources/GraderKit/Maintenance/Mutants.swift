@@ -24,7 +24,8 @@ public struct Mutants {
     public var name: String
     /// The patch, `Tests/Mutants/NN-Module/<name>.patch`.
     public var patch: URL
-    /// Whether only ThreadSanitizer catches it every run, so it is graded with `--races`.
+    /// Whether only ThreadSanitizer catches it every run, so it is graded with `--races`: a
+    /// `(--races)` mutant of a chapter without a race check (`chapter.json`'s `raceCheck`).
     public var needsRaceDetector: Bool
 
     /// `01-Threads/spin-join`.
@@ -63,7 +64,8 @@ public struct Mutants {
         let text = (try? String(contentsOf: patch, encoding: .utf8)) ?? ""
         return Mutant(
           chapter: chapter, name: String(name.dropLast(".patch".count)), patch: patch,
-          needsRaceDetector: text.hasPrefix(Self.raceMarker))
+          // A chapter with a race check catches its race in a plain grade, as a student's does.
+          needsRaceDetector: text.hasPrefix(Self.raceMarker) && chapter.raceCheck == nil)
       }
     }
   }
@@ -165,6 +167,8 @@ public struct Mutants {
         workbook: Workbook(root: submissions.workspace, chapters: workbook.chapters), sources: .exercises)
       submissions.configure(&copy)
       copy.log = { _ in }
+      // Each run checks for races anew: a kept verdict would repeat the first run's.
+      copy.reusesRaceChecks = false
       let build = try copy.build()
       let hog = hogsCPUs ? try CPUHog(processes: ProcessInfo.processInfo.activeProcessorCount) : nil
       defer { hog?.stop() }

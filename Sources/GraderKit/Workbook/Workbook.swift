@@ -92,18 +92,23 @@ public struct Chapter: Sendable, Hashable {
   public let deadline: Duration?
   /// The chapter's weight in a grade, shared equally by its tests.
   public let points: Int
+  /// The tests that run again under ThreadSanitizer in every grade, and the rule a race breaks.
+  public let raceCheck: RaceCheck?
   /// The weight of a chapter that sets none.
   public static let defaultPoints = 10
   /// The file beside a chapter's tests that describes the chapter.
   public static let metadataFile = "chapter.json"
 
-  init(number: String, module: String, title: String, deadline: Duration? = nil, points: Int = defaultPoints)
-  {
+  init(
+    number: String, module: String, title: String, deadline: Duration? = nil, points: Int = defaultPoints,
+    raceCheck: RaceCheck? = nil
+  ) {
     self.number = number
     self.module = module
     self.title = title
     self.deadline = deadline
     self.points = points
+    self.raceCheck = raceCheck
   }
 
   /// Decodes `chapter.json`; `CONTRIBUTING.md` documents its fields.
@@ -118,10 +123,29 @@ public struct Chapter: Sendable, Hashable {
     if let deadline = fields.deadlineSeconds, deadline <= 0 {
       throw Metadata.Invalid(reason: "deadlineSeconds must be more than 0, not \(deadline)")
     }
+    if let check = fields.raceCheck,
+      check.tests.isEmpty || check.tests.contains(where: { !$0.isSwiftIdentifier })
+    {
+      throw Metadata.Invalid(reason: "raceCheck.tests must name test functions, such as [\"noResultIsLost\"]")
+    }
     self.init(
       number: fields.number < 10 ? "0\(fields.number)" : "\(fields.number)", module: module,
       title: fields.title,
-      deadline: fields.deadlineSeconds.map { .seconds($0) }, points: fields.points ?? Self.defaultPoints)
+      deadline: fields.deadlineSeconds.map { .seconds($0) }, points: fields.points ?? Self.defaultPoints,
+      raceCheck: fields.raceCheck)
+  }
+
+  /// The tests of a chapter about shared state that every grade runs again with ThreadSanitizer.
+  ///
+  /// An unlocked shared structure passes a plain run by luck; ThreadSanitizer sees it every run.
+  /// A race it sees fails these tests, with `rule` and the lesson's section `lesson` in the message.
+  public struct RaceCheck: Sendable, Hashable, Decodable {
+    /// The test functions to run, such as `noResultIsLost`.
+    public var tests: [String]
+    /// The lesson's rule a race breaks, in the student's terms: `every thread stores its result under the lock`.
+    public var rule: String
+    /// The title of the lesson's section that explains the rule.
+    public var lesson: String
   }
 
   /// The fields of `chapter.json`; `Package.swift` decodes `number` and `testDependencies` from it too.
@@ -131,6 +155,7 @@ public struct Chapter: Sendable, Hashable {
     var points: Int?
     var deadlineSeconds: Int?
     var testDependencies: [String]?
+    var raceCheck: RaceCheck?
 
     struct Invalid: Error, CustomStringConvertible {
       var reason: String
@@ -144,6 +169,13 @@ public struct Chapter: Sendable, Hashable {
   public var testModule: String { module + "Tests" }
   /// The regular expression that selects this chapter's suite in the test binary.
   public var testFilter: String { "^\(testModule)\\." }
+}
+
+extension String {
+  /// Whether the text is a plain Swift identifier, safe inside a test filter.
+  fileprivate var isSwiftIdentifier: Bool {
+    wholeMatch(of: /[A-Za-z_][A-Za-z0-9_]*/) != nil
+  }
 }
 
 /// Which source set a grade builds: the students' skeletons or the reference solutions.
