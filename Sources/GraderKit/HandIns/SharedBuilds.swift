@@ -253,6 +253,9 @@ final class SharedBuilds: Sendable {
     keptBuild.testBinary = binary
     keptBuild.launcher = try TestLauncher.forTestBinary(binary, sanitizesThreads: grader.detectsRaces)
     keptBuild.uncompiled = [:]
+    // A race check builds the workspace as it is when the check runs, which by then may hold
+    // another student's chapters: a shared build runs none (`--races` builds with ThreadSanitizer).
+    keptBuild.raceCheck = nil
     outcomes.withLock { known in
       for (chapter, digest) in fresh {
         known[digest] = build.uncompiled[chapter].map(Outcome.uncompiled) ?? .built(keptBuild)
