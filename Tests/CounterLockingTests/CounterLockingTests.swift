@@ -7,10 +7,12 @@ import WorkbookTestSupport
 
 @Suite("Chapter 2 · Counter locking", .timeline)
 struct CounterLockingTests {
+  // R02.1, R02.4
   @Test("the guide's run: two threads × 100 increments with its 1 ms pause add exactly 200")
   func guideRun() throws {
     var random = WorkbookRandom()
-    let start = random.int(in: -1_000...1_000)
+    // Never 0: a counter that ignores its initial value must be off by `start`.
+    let start = random.int(in: 1...1_000) * random.pick([-1, 1])
     let counter = Counter(start)
 
     let finished = runOnTestThreadsTogether(2) { _ in
@@ -25,12 +27,13 @@ struct CounterLockingTests {
       value == start + 200, "started at \(start), expected \(start + 200), got \(value): updates were lost")
   }
 
+  // R02.1, R02.4
   @Test("3 to 8 threads × 20 to 50 increments each lose no update")
   func incrementsLoseNoUpdate() throws {
     var random = WorkbookRandom()
     let threads = random.int(in: 3...8)
     let increments = random.int(in: 20...50)
-    let start = random.int(in: 0...1_000)
+    let start = random.int(in: 1...1_000)
     let counter = Counter(start, pause: .raceWindow)
 
     let finished = runOnTestThreadsTogether(threads) { _ in
@@ -45,6 +48,7 @@ struct CounterLockingTests {
       "\(threads) threads × \(increments) increments from \(start): expected \(expected), got \(value)")
   }
 
+  // R02.1
   @Test("increment(by:) with random amounts from many threads adds up to their exact sum")
   func randomAmountsAddUp() throws {
     var random = WorkbookRandom()
@@ -65,6 +69,7 @@ struct CounterLockingTests {
     #expect(value == expected, "\(threads) threads added random amounts: expected \(expected), got \(value)")
   }
 
+  // R02.1, R02.3
   @Test("no two threads are ever between the read and the write at the same time")
   func oneThreadInsideAtATime() throws {
     var random = WorkbookRandom()
@@ -84,6 +89,7 @@ struct CounterLockingTests {
       "\(threads * increments) increments paused \(probe.entries) times: keep one pause per increment")
   }
 
+  // R02.2, R02.3
   @Test("value waits for an increment that is halfway done, then reads its result")
   func valueWaitsForAnIncrement() throws {
     var random = WorkbookRandom()
@@ -105,6 +111,7 @@ struct CounterLockingTests {
     )
   }
 
+  // R02.1
   @Test("a reader running beside the writers never sees the count go down")
   func readersSeeTheCountOnlyRise() throws {
     var random = WorkbookRandom()

@@ -8,6 +8,7 @@ import WorkbookTestSupport
 
 @Suite("Chapter 3 · Race conditions", .timeline)
 struct RaceConditionsTests {
+  // R03.1, R03.7
   @Test("4 to 10 threads × 20 to 100 deposit-and-withdraw pairs leave the balance where it started")
   func depositWithdrawPairsKeepTheBalance() throws {
     var random = WorkbookRandom()
@@ -43,15 +44,21 @@ struct RaceConditionsTests {
     #expect(refused == 0, "\(refused) withdrawals were refused right after their own deposit")
     #expect(
       probe.maximumInside == 1, "\(probe.maximumInside) threads were between a read and a write at once")
+    #expect(
+      probe.entries == 2 * threads * pairs,
+      "\(2 * threads * pairs) deposits and withdrawals paused \(probe.entries) times: keep one pause per change"
+    )
   }
 
+  // R03.2, R03.4, R03.5
   @Test("concurrent withdrawals succeed exactly balance ÷ amount times and never overdraw")
   func withdrawalsNeverOverdraw() throws {
     var random = WorkbookRandom()
     let threads = random.int(in: 4...8)
     let amount = random.int(in: 5...50)
     let affordable = random.int(in: 10...40)
-    let remainder = random.int(in: 0...(amount - 1))
+    // Never 0, so a refusal that changes the balance shows in it.
+    let remainder = random.int(in: 1...(amount - 1))
     let start = affordable * amount + remainder
     // Every thread tries enough times that the threads together ask for more than is there.
     let attempts = affordable / threads + random.int(in: 2...5)
@@ -87,6 +94,7 @@ struct RaceConditionsTests {
       "a refusal must report the balance it saw, \(remainder), and the amount, \(amount): \(wrong.prefix(3))")
   }
 
+  // R03.2, R03.3
   @Test("threads racing for the last affordable withdrawals never overdraw, round after round")
   func lastWithdrawalsNeverOverdraw() throws {
     var random = WorkbookRandom()
@@ -94,7 +102,8 @@ struct RaceConditionsTests {
       let affordable = random.int(in: 1...2)
       let threads = affordable + random.int(in: 2...4)
       let amount = random.int(in: 5...50)
-      let remainder = random.int(in: 0...(amount - 1))
+      // The first round leaves nothing: its last affordable withdrawal takes the whole balance.
+      let remainder = round == 1 ? 0 : random.int(in: 0...(amount - 1))
       let start = affordable * amount + remainder
       // A withdrawal that checks under one lock and subtracts under another lets a crowd of
       // threads into its pause together; this pause holds each of them there until the crowd
@@ -122,6 +131,7 @@ struct RaceConditionsTests {
     }
   }
 
+  // R03.6, R03.7, R03.12
   @Test("balance and totalBalance wait for a change that is halfway done, then read its result")
   func readsWaitForChanges() throws {
     var random = WorkbookRandom()
@@ -169,19 +179,27 @@ struct RaceConditionsTests {
     )
   }
 
+  // R03.10, R03.11
   @Test("random transfers among several accounts from many threads keep every balance exact")
   func transfersKeepEveryBalance() throws {
     var random = WorkbookRandom()
     let accountCount = random.int(in: 3...6)
     let threads = random.int(in: 3...8)
     let starts = (0..<accountCount).map { _ in random.int(in: 0...300) }
-    let plans = (0..<threads).map { _ in
+    var planned = (0..<threads).map { _ in
       (0..<random.int(in: 20...50)).map { _ in
         Transfer(
           from: random.int(in: 0...(accountCount - 1)), to: random.int(in: 0...(accountCount - 1)),
           amount: random.int(in: 1...120))
       }
     }
+    // Every run has a transfer to the same account and one of more money than the whole bank
+    // holds, which must be refused; the random plans have them only most of the time.
+    let (source, other) = (random.int(in: 0...(accountCount - 1)), random.int(in: 1...(accountCount - 1)))
+    planned[0].insert(Transfer(from: source, to: source, amount: random.int(in: 1...120)), at: 0)
+    planned[0].insert(
+      Transfer(from: source, to: (source + other) % accountCount, amount: starts.reduce(1, +)), at: 1)
+    let plans = planned
     let accounts = starts.map { SafeBankAccount(balance: $0, pause: .raceWindow) }
     let ledger = Ledger(accounts: accountCount)
 
@@ -198,11 +216,100 @@ struct RaceConditionsTests {
     #expect(balances == expected, "after the successful transfers, the balances should be \(expected)")
     #expect(balances.reduce(0, +) == starts.reduce(0, +), "money appeared or vanished")
     #expect(balances.allSatisfy { $0 >= 0 }, "an account went below zero: \(balances)")
-    let wrong = ledger.refusals.filter { !($0.balance >= 0 && $0.balance < $0.amount) }
+    let refusals = ledger.refusals
+    let wrong = refusals.filter { !($0.balance >= 0 && $0.balance < $0.amount) }
     #expect(
       wrong.isEmpty, "a refused transfer must report a balance smaller than the amount: \(wrong.prefix(3))")
+    #expect(
+      refusals.contains { $0.amount == starts.reduce(1, +) },
+      "a transfer of \(starts.reduce(1, +)), more than all the accounts hold, was not refused")
   }
 
+  // R03.8
+  @Test("a transfer halfway done holds both accounts: a read of the destination waits, then sees the money")
+  func transferHoldsBothLocks() throws {
+    var random = WorkbookRandom()
+    let halfway = HalfwayPause()
+    let amount = random.int(in: 1...100)
+    let (sourceStart, destinationStart) = (random.int(in: 100...500), random.int(in: 0...500))
+    // Either account may have the smaller id: which one is locked first must not matter here.
+    let destinationFirst = random.int(in: 0...1) == 1
+    let early: SafeBankAccount? =
+      destinationFirst ? SafeBankAccount(balance: destinationStart, pause: .none) : nil
+    let source = SafeBankAccount(balance: sourceStart, pause: halfway.pause)
+    let destination = early ?? SafeBankAccount(balance: destinationStart, pause: .none)
+
+    let transferring = BackgroundCall { try source.transfer(amount, to: destination) }
+    try #require(halfway.waitUntilInside(), "transfer(_:to:) never paused between its reads and its writes")
+    let reading = BackgroundCall { destination.balance }
+    let readWaits = reading.watchWhileWaiting()
+    halfway.letGo()
+    let read = try #require(reading.result(), "balance never returned after the transfer finished").get()
+    try #require(transferring.result(), "transfer(_:to:) never returned").get()
+    #expect(
+      readWaits == .blocked && read == destinationStart + amount,
+      "the destination's balance read \(read) while a transfer of \(amount) into it was halfway done, and \(readWaits): hold both accounts' locks from the check to the last write"
+    )
+    let balances = [source.balance, destination.balance]
+    #expect(
+      balances == [sourceStart - amount, destinationStart + amount],
+      "a transfer of \(amount) from \(sourceStart) to \(destinationStart) left \(balances)")
+  }
+
+  // R03.9
+  @Test("a transfer waits for the smaller id's lock first, holding none, whichever way the money goes")
+  func transfersLockInIDOrder() throws {
+    var random = WorkbookRandom()
+    for towardsSmaller in [true, false] {
+      let held = try SmallerAccountHeld(random: &random)
+      let amount = random.int(in: 1...50)
+      let (source, destination) = towardsSmaller ? (held.larger, held.smaller) : (held.smaller, held.larger)
+      let direction =
+        towardsSmaller ? "to the smaller id from the larger" : "from the smaller id to the larger"
+
+      let transferring = BackgroundCall { try source.transfer(amount, to: destination) }
+      let (transferWaits, largerRead) = held.watch(transferring)
+      try #require(transferring.result(), "a transfer \(direction) never returned").get()
+      #expect(
+        transferWaits == .blocked,
+        "a transfer \(direction) \(transferWaits) while the smaller id's account was locked: it must wait for that lock"
+      )
+      #expect(
+        largerRead != .blocked,
+        "while a transfer \(direction) waited for the smaller id's account, it held the larger id's: lock the smaller id first, whichever way the money goes"
+      )
+      let change = towardsSmaller ? amount : -amount
+      let balances = [held.smaller.balance, held.larger.balance]
+      let expected = [held.starts.smaller + held.deposit + change, held.starts.larger - change]
+      #expect(
+        balances == expected,
+        "after a deposit and a transfer \(direction), the balances should be \(expected)")
+    }
+  }
+
+  // R03.13
+  @Test("totalBalance waits for the smaller id's lock first, holding none, however the list is ordered")
+  func totalLocksInIDOrder() throws {
+    var random = WorkbookRandom()
+    let held = try SmallerAccountHeld(random: &random)
+    let (smaller, larger) = (held.smaller, held.larger)
+
+    let auditing = BackgroundCall { SafeBankAccount.totalBalance(of: [larger, smaller]) }
+    let (auditWaits, largerRead) = held.watch(auditing)
+    let total = try #require(auditing.result(), "totalBalance never returned").get()
+    #expect(
+      auditWaits == .blocked,
+      "totalBalance \(auditWaits) while one of its accounts was locked: hold every account's lock while you add up"
+    )
+    #expect(
+      largerRead != .blocked,
+      "while totalBalance waited for the smaller id's account, it held the larger id's, listed first: lock in id order, not in the list's"
+    )
+    let expected = held.starts.smaller + held.deposit + held.starts.larger
+    #expect(total == expected, "the total after the deposit should be \(expected), not \(total)")
+  }
+
+  // R03.8, R03.9
   @Test("threads transferring in opposite directions between two accounts never deadlock and lose nothing")
   func oppositeTransfersNeverDeadlock() throws {
     var random = WorkbookRandom()
@@ -238,6 +345,7 @@ struct RaceConditionsTests {
       "\(probe.maximumInside) transfers between the same two accounts were halfway done at once")
   }
 
+  // R03.12, R03.13, R03.14
   @Test("a total taken while transfers run always finds all the money")
   func totalsDuringTransfersAreExact() throws {
     var random = WorkbookRandom()
@@ -319,6 +427,49 @@ private final class CrowdingPause: @unchecked Sendable {
       while !isComplete && condition.wait(until: limit) {}
       inside -= 1
     }
+  }
+}
+
+/// Two accounts, and a deposit halfway done that holds the lock of the one with the smaller id.
+///
+/// Code that takes its locks in id order waits for that lock first and holds nothing meanwhile,
+/// so the other account stays free to read; code that locks the other account first holds it
+/// while it waits, and a read of it waits too. The test counts nothing by the clock: it watches
+/// the waiting threads sleep.
+private struct SmallerAccountHeld {
+  let smaller: SafeBankAccount
+  let larger: SafeBankAccount
+  let starts: (smaller: Int, larger: Int)
+  /// What the deposit that holds the smaller account adds once it is let go.
+  let deposit: Int
+  private let halfway = HalfwayPause()
+  private let depositing: BackgroundCall<Void>
+
+  init(random: inout WorkbookRandom) throws {
+    starts = (random.int(in: 100...500), random.int(in: 100...500))
+    // Made first, so its id is the smaller.
+    smaller = SafeBankAccount(balance: starts.smaller, pause: halfway.pause)
+    larger = SafeBankAccount(balance: starts.larger, pause: .none)
+    deposit = random.int(in: 1...100)
+    let (account, amount) = (smaller, deposit)
+    depositing = BackgroundCall { account.deposit(amount) }
+    try #require(halfway.waitUntilInside(), "deposit(_:) never paused between its read and its write")
+  }
+
+  /// How `call` waits while the smaller account is held, and how a read of the larger one fares meanwhile; then lets the deposit go.
+  func watch<Value: Sendable>(_ call: BackgroundCall<Value>) -> (
+    call: WaitingBehaviour, largerRead: WaitingBehaviour
+  ) {
+    let callWaits = call.watchWhileWaiting()
+    let account = larger
+    let reading = BackgroundCall { account.balance }
+    let readWaits = reading.watchWhileWaiting()
+    // Twice: a transfer from the smaller account pauses in it too, once the deposit is done.
+    halfway.letGo()
+    halfway.letGo()
+    _ = depositing.result()
+    _ = reading.result()
+    return (callWaits, readWaits)
   }
 }
 

@@ -7,6 +7,7 @@ import WorkbookTestSupport
 
 @Suite("Chapter 1 · Threads and join", .timeline)
 struct ThreadsTests {
+  // R01.1
   @Test("join() returns only after the thread's body has finished")
   func joinWaitsForTheBody() {
     let gate = DispatchSemaphore(value: 0)
@@ -26,6 +27,7 @@ struct ThreadsTests {
     #expect(unfinished == 0, "join() returned before the body had finished")
   }
 
+  // R01.2, R01.3
   @Test("every caller of join() waits, and a join() after the body finished returns")
   func everyJoinerWaits() {
     var random = WorkbookRandom()
@@ -50,6 +52,7 @@ struct ThreadsTests {
     #expect(late.allReturn(), "join() after the body had finished did not return")
   }
 
+  // R01.1, R01.5
   @Test("join() sleeps until the body has finished: it neither spins nor polls")
   func joinSleeps() throws {
     let gate = DispatchSemaphore(value: 0)
@@ -71,6 +74,7 @@ struct ThreadsTests {
     #expect(try outcome.get(), "join() returned before the body had finished")
   }
 
+  // R01.4
   @Test("start() then join() at once, on one thread, waits for the body even before its thread has run")
   func joinRightAfterStartWaits() throws {
     var random = WorkbookRandom()
@@ -110,6 +114,7 @@ struct ThreadsTests {
     }
   }
 
+  // R01.6, R01.7, R01.8
   @Test("runWorkers(count:) runs every worker at the same time, each on a thread of its own")
   func workersOverlap() throws {
     var random = WorkbookRandom()
@@ -117,10 +122,17 @@ struct ThreadsTests {
     let rendezvous = Rendezvous(parties: count)
     let runs = Mutex([Int: [UInt]]())
 
-    try runWorkers(count: count) { index in
-      let met = rendezvous.arrive()
-      runs.withLock { $0[index, default: []].append(met ? currentThread() : 0) }
+    // On a thread of the test's own, so a `join()` that never returns fails this test, not the suite.
+    let running = BackgroundCall {
+      try runWorkers(count: count) { index in
+        let met = rendezvous.arrive()
+        runs.withLock { $0[index, default: []].append(met ? currentThread() : 0) }
+      }
+      return currentThread()
     }
+    let caller = try #require(
+      running.result(), "runWorkers never returned: does join() wait for a thread that has already finished?"
+    ).get()
 
     let recorded = runs.withLock { $0 }
     #expect(
@@ -129,23 +141,48 @@ struct ThreadsTests {
     let threads = recorded.values.flatMap { $0 }
     #expect(!threads.contains(0), "the \(count) workers never all ran at the same time")
     #expect(Set(threads).count == count, "workers shared a thread")
-    #expect(!threads.contains(currentThread()), "a worker ran on the caller's thread")
+    #expect(!threads.contains(caller), "a worker ran on the caller's thread")
   }
 
+  // R01.9
   @Test("runWorkers(count:) returns only after the last worker has finished")
   func runWorkersWaitsForAll() throws {
     var random = WorkbookRandom()
     let count = random.int(in: 3...8)
-    let rendezvous = Rendezvous(parties: count)
+    // The test holds one worker back while the others finish. It is neither the first worker
+    // nor the last, so a call that joins only one of those two returns while it still runs.
+    let straggler = random.int(in: 1...(count - 2))
+    let gate = DispatchSemaphore(value: 0)
+    let othersFinished = DispatchSemaphore(value: 0)
     let finished = Atomic(0)
 
-    try runWorkers(count: count) { _ in
-      rendezvous.arrive()
-      // The workers finish only after they have all started, so a call that waits for
-      // fewer than all of them returns too early here.
-      finished.add(1, ordering: .sequentiallyConsistent)
+    let running = BackgroundCall {
+      try runWorkers(count: count) { index in
+        if index == straggler {
+          // The test always opens the gate; the limit only keeps a lost thread from living forever.
+          _ = gate.wait(timeout: .now() + Liveness.deadline.timeInterval)
+        }
+        finished.add(1, ordering: .sequentiallyConsistent)
+        if index != straggler { othersFinished.signal() }
+      }
     }
-
+    // Every worker but the straggler finishes; a call that has already returned ends the wait.
+    var othersSeen = 0
+    let othersDone = running.waitWhileRunning { timeout in
+      while othersSeen < count - 1 {
+        guard othersFinished.wait(timeout: .now() + timeout.timeInterval) == .success else { return false }
+        othersSeen += 1
+      }
+      return true
+    }
+    let waiting = running.watchWhileWaiting()
+    gate.signal()
+    let outcome = try #require(running.result(), "runWorkers never returned after its last worker finished")
+    try outcome.get()
+    #expect(othersDone, "the \(count - 1) workers that were not held back never all finished")
+    #expect(
+      waiting == .blocked,
+      "runWorkers \(waiting) while worker \(straggler) of \(count) was still running: join every thread")
     let finishedCount = finished.load(ordering: .sequentiallyConsistent)
     #expect(finishedCount == count, "runWorkers returned before every worker had finished")
   }
