@@ -151,3 +151,40 @@ extension ThreadActivity {
     return hasReturned() ? .returned : .undecided
   }
 }
+
+extension ThreadActivity {
+  /// The most threads of this process asleep waiting for one and the same lock right now; `nil`
+  /// where it can't be read.
+  ///
+  /// A thread blocked on a lock (`Mutex`, `NSLock`) sleeps in the kernel's `futex` call on the
+  /// lock's address, which Linux shows in `/proc/self/task/TID/syscall`. Threads waiting on a
+  /// condition or a semaphore sleep in another kind of `futex` wait and are not counted.
+  public static func mostThreadsWaitingForOneLock() -> Int? {
+    #if os(Linux) && (arch(x86_64) || arch(arm64))
+      #if arch(x86_64)
+        let futex = "202"
+      #else
+        let futex = "98"
+      #endif
+      // The futex operations a lock waits with: FUTEX_WAIT, FUTEX_LOCK_PI and FUTEX_LOCK_PI2,
+      // less the "private" (128) and "realtime clock" (256) flags.
+      let lockWaits: Set<UInt64> = [0, 6, 13]
+      guard let tasks = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task") else {
+        return nil
+      }
+      var waiters: [String: Int] = [:]
+      for task in tasks {
+        guard let line = try? String(contentsOfFile: "/proc/self/task/\(task)/syscall", encoding: .utf8)
+        else { continue }
+        let fields = line.split(separator: " ")
+        guard fields.count > 2, fields[0] == futex, let operation = UInt64(fields[2].dropFirst(2), radix: 16),
+          lockWaits.contains(operation & ~UInt64(128 | 256))
+        else { continue }
+        waiters[String(fields[1]), default: 0] += 1
+      }
+      return waiters.values.max() ?? 0
+    #else
+      return nil
+    #endif
+  }
+}

@@ -4,16 +4,29 @@ import Testing
 import ThreadLocalIDs
 import WorkbookTestSupport
 
-@Suite("Chapter 4 · Thread-local IDs", .timeline)
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+// `.serialized`: one test uses up every key of the process for a moment, and no other test of
+// the chapter may need one then.
+@Suite("Chapter 4 · Thread-local IDs", .timeline, .serialized)
 struct ThreadLocalIDsTests {
   // MARK: ThreadLocal
 
+  // R04.1, R04.2
   @Test("each of N threads reads back only its own value, again and again, while all N are alive")
   func eachThreadSeesItsOwnValue() throws {
     var random = WorkbookRandom()
     let count = random.int(in: 3...8)
     let values = random.distinctInts(count, in: 1_000...9_999)
     let local = try ThreadLocal<Int>()
+    // The timeline: a lane a thread, each holding its value from its store on; a read that gives
+    // back anything else is marked, with whose value it was.
+    let recorder = TraceRecorder.current
+    let lanes = Guarded([Int: String]())
     // Two meeting points: every thread has stored its value before any reads it back, and
     // every thread reads it back once more after all the others have read theirs.
     let stored = Rendezvous(parties: count)
@@ -22,13 +35,29 @@ struct ThreadLocalIDsTests {
     let allMet = Atomic(true)
 
     let finished = runOnTestThreads(count) { index in
+      let lane = recorder?.threadLane() ?? "thread \(index + 1)"
+      lanes.withLock { $0[index] = lane }
+      func read() -> Int? {
+        let value = local.value
+        if value != values[index] {
+          recorder?.violation(
+            misread(value, by: lane, storing: values[index], values: values, lanes: lanes), lane: lane)
+        }
+        return value
+      }
       var seen = [local.value]
+      if let other = seen[0], let owner = values.firstIndex(of: other) {
+        let owners = lanes.withLock { $0[owner] } ?? "another thread"
+        recorder?.violation("\(lane) read \(other), \(owners)'s value, before it stored its own", lane: lane)
+      }
       local.value = values[index]
-      seen.append(local.value)
+      recorder?.begin("holding its own value", lane: lane, "\(values[index])")
+      defer { recorder?.end("holding its own value", lane: lane) }
+      seen.append(read())
       if !stored.arrive() { allMet.store(false, ordering: .sequentiallyConsistent) }
-      seen.append(local.value)
+      seen.append(read())
       if !readBack.arrive() { allMet.store(false, ordering: .sequentiallyConsistent) }
-      seen.append(local.value)
+      seen.append(read())
       reads.withLock { $0[index] = seen }
     }
 
@@ -36,16 +65,19 @@ struct ThreadLocalIDsTests {
     let metEachTime = allMet.load(ordering: .sequentiallyConsistent)
     #expect(metEachTime, "the \(count) threads were never alive at once")
     let recorded = reads.withLock { $0 }
+    let named = lanes.withLock { $0 }
     for index in 0..<count {
       let seen = recorded[index] ?? []
-      #expect(seen.first == .some(nil), "thread \(index) saw a value before it stored one: \(seen)")
+      let thread = named[index] ?? "thread \(index + 1)"
+      #expect(seen.first == .some(nil), "\(thread) saw a value before it stored one: \(seen)")
       #expect(
         Array(seen.dropFirst()) == Array(repeating: values[index], count: 3),
-        "thread \(index) stored \(values[index]) but read back \(Array(seen.dropFirst()))"
+        "\(thread) stored \(values[index]) but read back \(Array(seen.dropFirst()))"
       )
     }
   }
 
+  // R04.1
   @Test("a thread that never stored a value reads nil while the other threads hold theirs")
   func untouchedThreadReadsNil() throws {
     var random = WorkbookRandom()
@@ -75,6 +107,7 @@ struct ThreadLocalIDsTests {
     #expect(local.value == nil, "the test's own thread read \(String(describing: local.value))")
   }
 
+  // R04.3, R04.4, R04.6
   @Test("storing a new value, or nil, releases the old value at once")
   func replacingReleasesTheOldValue() throws {
     var random = WorkbookRandom()
@@ -104,6 +137,31 @@ struct ThreadLocalIDsTests {
     #expect(checks.isEmpty, "\(checks.joined(separator: "; "))")
   }
 
+  // R04.5
+  @Test("an old value's deinit that reads the variable finds the new value: the slot moves on first")
+  func oldValueGoesOnlyAfterTheSlotMovedOn() throws {
+    var random = WorkbookRandom()
+    let first = random.int(in: 1_000...4_999)
+    let second = random.int(in: 5_000...9_999)
+    let local = try ThreadLocal<Tracked>()
+    let counter = DeinitCounter()
+
+    let seenInDeinit = try onTestThread { () -> [Int?] in
+      let seen = Guarded<[Int?]>([])
+      local.value = Tracked(first, counter: counter) { seen.withLock { $0.append(local.value?.tag) } }
+      local.value = Tracked(second, counter: counter)
+      let result = seen.withLock { $0 }
+      local.value = nil
+      return result
+    }
+
+    #expect(
+      seenInDeinit == [second],
+      "the replaced value's deinit read \(seenInDeinit) from the variable, not the new value \(second): release the old value only after the slot points at the new one"
+    )
+  }
+
+  // R04.6, R04.7
   @Test("each thread's value is released when that thread ends, and not before")
   func valuesAreReleasedWhenTheirThreadEnds() throws {
     var random = WorkbookRandom()
@@ -135,6 +193,7 @@ struct ThreadLocalIDsTests {
     #expect(allReleased, "only \(counter.count) of \(count) values were released after their threads ended")
   }
 
+  // R04.8
   @Test("dropping a ThreadLocal releases the value the dropping thread had stored in it")
   func droppingTheVariableReleasesThisThreadsValue() throws {
     let counter = DeinitCounter()
@@ -152,8 +211,56 @@ struct ThreadLocalIDsTests {
     #expect(releasedBeforeThreadEnded == 1, "the value outlived its ThreadLocal: does deinit release it?")
   }
 
+  // R04.9
+  @Test(
+    "making and dropping more ThreadLocals than the process has keys never runs out: deinit gives the key back"
+  )
+  func droppedVariablesGiveTheirKeysBack() {
+    var random = WorkbookRandom()
+    let rounds = keysPerProcess + random.int(in: 16...64)
+    for round in 1...rounds {
+      do {
+        _ = try ThreadLocal<Int>()
+      } catch {
+        Issue.record(
+          """
+          making ThreadLocal number \(round) failed with \(error), though the \(round - 1) before it were all \
+          dropped: does deinit give its key back (lesson: "Deleting the key")?
+          """)
+        return
+      }
+    }
+  }
+
+  // R04.10
+  @Test("when the process has no key left, init throws keyCreationFailed with the C library's error")
+  func runningOutOfKeysThrows() throws {
+    var held: [ThreadLocal<Int>] = []
+    var failure: (any Error)?
+    // Every key the process has, and a few more: the last ones cannot be made.
+    for _ in 0..<(keysPerProcess + 8) {
+      do {
+        held.append(try ThreadLocal<Int>())
+      } catch {
+        failure = error
+        break
+      }
+    }
+    let made = held.count
+    held.removeAll()
+
+    let error = try #require(
+      failure,
+      "\(made) ThreadLocals were made, more than the \(keysPerProcess) keys a process has, and init never threw: check what pthread_key_create returns"
+    )
+    #expect(
+      error as? ThreadLocalError == .keyCreationFailed(errno: EAGAIN),
+      "with no key left, init threw \(error), not keyCreationFailed(errno: EAGAIN)")
+  }
+
   // MARK: ThreadIDs
 
+  // R04.11, R04.12, R04.13, R04.14
   @Test("N live threads get the IDs 1…N, one each, and keep them on every read")
   func liveThreadsGetDistinctStableIDs() throws {
     var random = WorkbookRandom()
@@ -185,6 +292,7 @@ struct ThreadLocalIDsTests {
     )
   }
 
+  // R04.13, R04.15
   @Test("a thread started after others have ended gets a new ID, never one of theirs")
   func idsAreNeverReused() throws {
     var random = WorkbookRandom()
@@ -192,10 +300,10 @@ struct ThreadLocalIDsTests {
     let ids = try ThreadIDs()
     var seen: [Int] = []
 
-    // One thread at a time: each has finished before the next starts, so the C library is
-    // free to give the next one the same stack, and the same `pthread_t`.
+    // One thread at a time, each joined before the next starts: the C library gives the next
+    // thread the stack of the one before, and with it the same `pthread_t`.
     for _ in 0..<count {
-      seen.append(try onTestThread { ids.current })
+      seen.append(try onJoinedThread { ids.current })
     }
 
     #expect(seen == Array(1...count), "threads started one after another got IDs \(seen)")
@@ -203,6 +311,7 @@ struct ThreadLocalIDsTests {
 
   // MARK: Task-locals
 
+  // R04.16
   @Test("concurrent requests each see their own ID, in the request and in its async let and group children")
   func childTasksInheritTheRequestID() async throws {
     var random = WorkbookRandom()
@@ -238,6 +347,7 @@ struct ThreadLocalIDsTests {
     #expect(Request.id == nil, "Request.id is still bound after every request has ended")
   }
 
+  // R04.16
   @Test("a Task {} started in a request inherits its ID; a detached task starts without one")
   func unstructuredTasksInheritDetachedDoNot() async throws {
     var random = WorkbookRandom()
@@ -251,6 +361,7 @@ struct ThreadLocalIDsTests {
     #expect(detached == nil, "Task.detached saw \(String(describing: detached)), but should start empty")
   }
 
+  // R04.19, R04.20
   @Test("detachedInCurrentRequest(_:) carries the request's ID, and only that, into a detached task")
   func detachedInCurrentRequestCarriesOnlyTheID() async throws {
     var random = WorkbookRandom()
@@ -269,6 +380,7 @@ struct ThreadLocalIDsTests {
       outside == nil, "outside any request, the detached task saw request \(String(describing: outside))")
   }
 
+  // R04.17, R04.18
   @Test("a nested request binds its ID for its own scope, and the outer ID comes back even when it throws")
   func nestedRequestsRestoreTheOuterID() async throws {
     var random = WorkbookRandom()
@@ -293,6 +405,20 @@ struct ThreadLocalIDsTests {
 }
 
 // MARK: - Fixtures
+
+/// What a thread that stored `stored` and read back `value` saw, in words for the timeline.
+private func misread(
+  _ value: Int?, by lane: String, storing stored: Int, values: [Int], lanes: Guarded<[Int: String]>
+) -> String {
+  guard let value else {
+    return "\(lane) read back nothing, though it had stored \(stored): its value was lost"
+  }
+  guard let owner = values.firstIndex(of: value), let ownerLane = lanes.withLock({ $0[owner] }) else {
+    return "\(lane) read back \(value), though it had stored \(stored)"
+  }
+  return
+    "\(lane) read back \(value), \(ownerLane)'s value, though it had stored \(stored): the threads share one value"
+}
 
 /// Counts how many `Tracked` objects have been released, and lets a test wait for a number.
 // `@unchecked Sendable`: `released` is read and written only while `condition` is locked.
@@ -325,18 +451,29 @@ private final class DeinitCounter: @unchecked Sendable {
   }
 }
 
-/// An object that tells its counter when it is released.
+/// An object that tells its counter when it is released, and can do one more thing then.
 private final class Tracked {
   let tag: Int
   private let counter: DeinitCounter
+  private let onRelease: (() -> Void)?
 
-  init(_ tag: Int, counter: DeinitCounter) {
+  init(_ tag: Int, counter: DeinitCounter, onRelease: (() -> Void)? = nil) {
     self.tag = tag
     self.counter = counter
+    self.onRelease = onRelease
   }
 
-  deinit { counter.increment() }
+  deinit {
+    onRelease?()
+    counter.increment()
+  }
 }
+
+/// How many thread-specific data keys a process has (1 024 on Linux).
+private let keysPerProcess: Int = {
+  let limit = sysconf(Int32(_SC_THREAD_KEYS_MAX))
+  return limit > 0 ? limit : 1_024
+}()
 
 /// A task-local of the test's own, to check that a detached task leaves it behind.
 private enum Marker {
@@ -356,6 +493,61 @@ private func onTestThread<T: Sendable>(_ body: @escaping @Sendable () throws -> 
     throw ThreadNeverFinished()
   }
   return try result.get()
+}
+
+/// What a joined thread runs: a class, so a retained pointer can carry it across `pthread_create`.
+// `@unchecked Sendable`: `run` is a constant, and the class itself only carries it.
+private final class JoinedThreadJob: @unchecked Sendable {
+  let run: @Sendable () -> Void
+  init(_ run: @escaping @Sendable () -> Void) { self.run = run }
+}
+
+/// Runs `body` on a new POSIX thread, joins it, and returns what `body` returned.
+///
+/// Once this returns, the thread is gone for good, and the C library keeps its stack for the next
+/// thread of the same size: that thread gets the same `pthread_t`. (A `Thread` is never joined, so
+/// its stack may still be in use when the next one starts.)
+
+private func onJoinedThread<T: Sendable>(_ body: @escaping @Sendable () -> T) throws -> T {
+  let outcome = Guarded<T?>(nil)
+  let done = DispatchSemaphore(value: 0)
+  let job = Unmanaged.passRetained(
+    JoinedThreadJob {
+      outcome.withLock { $0 = body() }
+      done.signal()
+    }
+  ).toOpaque()
+  var attributes = pthread_attr_t()
+  pthread_attr_init(&attributes)
+  defer { pthread_attr_destroy(&attributes) }
+  // A size no other thread of the process asks for, so no other thread takes the cached stack.
+  pthread_attr_setstacksize(&attributes, 320 * 1_024)
+  #if os(Linux)
+    var thread = pthread_t()
+  #else
+    var thread: pthread_t?
+  #endif
+  let status = pthread_create(
+    &thread, &attributes,
+    { context in
+      let context: UnsafeMutableRawPointer? = context
+      Unmanaged<JoinedThreadJob>.fromOpaque(context!).takeRetainedValue().run()
+      return nil
+    }, job)
+  guard status == 0 else {
+    Unmanaged<JoinedThreadJob>.fromOpaque(job).release()
+    throw ThreadNeverFinished()
+  }
+  // A thread stuck in `body` is left behind, as `runOnTestThreads` leaves it: the test fails.
+  guard done.wait(timeout: .now() + Liveness.deadline.timeInterval) == .success,
+    let result = outcome.withLock({ $0 })
+  else { throw ThreadNeverFinished() }
+  #if os(Linux)
+    pthread_join(thread, nil)
+  #else
+    pthread_join(thread!, nil)
+  #endif
+  return result
 }
 
 private struct ThreadNeverFinished: Error, CustomStringConvertible {

@@ -9,15 +9,18 @@ import WorkbookTestSupport
 struct ThreadPoolsTests {
   // MARK: Future
 
+  // R06.1, R06.2, R06.3
   @Test("result() blocks every caller until the future is completed, then gives each of them the first value")
   func resultWaitsForCompletion() throws {
     var random = WorkbookRandom()
     let value = random.int(in: 1...1_000_000)
     let future = Future<Int>()
-    let callers = (0..<random.int(in: 2...5)).map { _ in BackgroundCall { try future.result() } }
+    let callers = (0..<random.int(in: 2...4)).map { _ in BackgroundCall { try future.result() } }
 
-    let returnedEarly = anyReturns(callers, within: grace)
-    #expect(!returnedEarly, "result() returned before the future was completed")
+    // Every caller is asleep in result() before the future completes: one wake-up is not enough.
+    let waiting = callers.map { $0.watchWhileWaiting() }
+    let notBlocked = waiting.first { $0 != .blocked }
+    #expect(notBlocked == nil, "before the future was completed, result() \(notBlocked ?? .blocked)")
     let doneEarly = try returning("isDone") { future.isDone }
     #expect(!doneEarly, "isDone is true before complete(with:)")
     try returning("complete(with:)") {
@@ -36,6 +39,7 @@ struct ThreadPoolsTests {
     #expect(try late.get() == value, "a second complete(with:) replaced the first value")
   }
 
+  // R06.2
   @Test("result() throws the error the future was completed with, to every caller")
   func resultThrowsTheError() throws {
     var random = WorkbookRandom()
@@ -51,6 +55,7 @@ struct ThreadPoolsTests {
     #expect(throws: error, "a caller after completion") { try lateOutcome.get() }
   }
 
+  // R06.1, R06.4
   @Test("whenDone runs each callback once: on completion, or at once when the future is already done")
   func callbacksRunOnce() {
     var random = WorkbookRandom()
@@ -76,6 +81,7 @@ struct ThreadPoolsTests {
     #expect(last == before, "whenDone on a future that is already done must run the callback at once")
   }
 
+  // R06.6
   @Test("a callback may call result() and whenDone on its own future: callbacks run after unlocking")
   func callbacksMayUseTheirFuture() throws {
     var random = WorkbookRandom()
@@ -105,6 +111,7 @@ struct ThreadPoolsTests {
 
   // MARK: Completion order
 
+  // R06.18, R06.20
   @Test("CompletionOrder yields the futures in the order they complete, then ends")
   func completionOrder() throws {
     var random = WorkbookRandom()
@@ -151,6 +158,7 @@ struct ThreadPoolsTests {
     #expect(all.count == count, "CompletionOrder yielded \(all.count) futures for \(count)")
   }
 
+  // R06.19
   @Test("next() sleeps while no future is done: it neither spins nor polls")
   func completionOrderSleeps() throws {
     var random = WorkbookRandom()
@@ -169,6 +177,7 @@ struct ThreadPoolsTests {
 
   // MARK: The pool
 
+  // R06.7
   @Test("every submitted closure runs exactly once, and its future gives back what it returned")
   func everyTaskRunsOnce() throws {
     var random = WorkbookRandom()
@@ -195,6 +204,41 @@ struct ThreadPoolsTests {
     #expect(counts == Dictionary(uniqueKeysWithValues: (0..<count).map { ($0, 1) }), "each closure runs once")
   }
 
+  // R06.8
+  @Test("a pool's worker takes the oldest closure waiting first")
+  func oldestFirst() throws {
+    var random = WorkbookRandom()
+    let count = random.int(in: 3...8)
+    let probe = TaskProbe()
+    let order = Guarded([Int]())
+    let pool = ThreadPool(maxWorkers: 1)
+    defer {
+      probe.open()
+      stop(pool)
+    }
+
+    // The only worker waits at the gate with the first closure, so the others queue up behind it.
+    let first = try returning("submit(_:)") { try pool.submit { probe.run() } }
+    if let why = whyWorkersAreNotAllBusy(probe, pool: pool, maxWorkers: 1) {
+      Issue.record("\(why)")
+      return
+    }
+    let queued = try returning("submit(_:)") {
+      try (0..<count).map { index in try pool.submit { order.withLock { $0.append(index) } } }
+    }
+    probe.open()
+
+    let finishing = BackgroundCall {
+      try first.result()
+      try queued.forEach { try $0.result() }
+    }
+    try #require(finishing.result(), "a future never completed").get()
+    let ran = order.withLock { $0 }
+    #expect(
+      ran == Array(0..<count), "closures queued in the order \(Array(0..<count)) ran in the order \(ran)")
+  }
+
+  // R06.7, R06.9, R06.10
   @Test(
     "at most maxWorkers closures run at once, all on the pool's own maxWorkers threads, every one kept busy")
   func poolIsBounded() throws {
@@ -229,6 +273,29 @@ struct ThreadPoolsTests {
     #expect(!probe.threads.contains(ObjectIdentifier(Thread.current)), "a closure ran on the caller's thread")
   }
 
+  // R06.11
+  @Test("an idle worker sleeps until there is work: it neither spins nor polls")
+  func idleWorkersSleep() throws {
+    var random = WorkbookRandom()
+    let value = random.int(in: 1...999)
+    let pool = ThreadPool(maxWorkers: 1)
+    defer { stop(pool) }
+
+    // The one worker tells the test which thread it is, then has nothing left to do.
+    let reporting = try returning("submit(_:)") { try pool.submit { ThreadActivity.current() } }
+    let worker = try #require(
+      BackgroundCall { try reporting.result() }.result(), "the future never completed"
+    )
+    .get()
+    let idle = worker.watchWhileWaiting { false }
+    #expect(idle == .blocked, "with no closure queued, the pool's worker \(idle)")
+    let next = try returning("submit(_:)") { try pool.submit { value } }
+    let outcome = try #require(
+      BackgroundCall { try next.result() }.result(), "an idle worker never woke for a new closure")
+    #expect(try outcome.get() == value)
+  }
+
+  // R06.12
   @Test("a closure's thrown error comes out of its future, and its worker goes on to the next closure")
   func errorsReachTheFuture() throws {
     var random = WorkbookRandom()
@@ -250,6 +317,7 @@ struct ThreadPoolsTests {
     #expect(try succeeded.get() == value)
   }
 
+  // R06.10, R06.13, R06.15
   @Test("shutdown(wait: true) runs every queued closure, then stops every worker thread")
   func shutdownWaits() throws {
     var random = WorkbookRandom()
@@ -284,6 +352,7 @@ struct ThreadPoolsTests {
     #expect(allDone, "every future is complete once shutdown(wait: true) returns")
   }
 
+  // R06.13, R06.14, R06.16
   @Test(
     "shutdown(wait: false) returns at once, the queued closures still run, and submit then throws shutDown")
   func shutdownWithoutWaiting() throws {
@@ -327,8 +396,34 @@ struct ThreadPoolsTests {
     #expect(live == 0, "liveWorkerCount is \(live) once every worker has stopped")
   }
 
+  // R06.17
+  @Test(
+    "liveWorkerCount is maxWorkers as soon as init returns, and a shutdown(wait: true) at once waits for them all"
+  )
+  func workersCountFromInit() throws {
+    var random = WorkbookRandom()
+    // Each round is a fresh race between the new threads' first lines and the caller's next
+    // call: a count the workers raise themselves loses it in almost every round.
+    for round in 1...random.int(in: 8...12) {
+      let maxWorkers = random.int(in: 2...4)
+      let (live, after) = try returning("ThreadPool(maxWorkers:), liveWorkerCount or shutdown(wait: true)") {
+        let pool = ThreadPool(maxWorkers: maxWorkers)
+        let live = pool.liveWorkerCount
+        pool.shutdown(wait: true)
+        return (live, pool.liveWorkerCount)
+      }
+      try #require(
+        live == maxWorkers,
+        "round \(round): right after init, liveWorkerCount was \(live), not \(maxWorkers): does a worker count itself once its thread runs?"
+      )
+      try #require(
+        after == 0, "round \(round): liveWorkerCount was \(after) once shutdown(wait: true) had returned")
+    }
+  }
+
   // MARK: Fetching with a pool
 
+  // R06.22
   @Test("fetchAll keeps exactly maxWorkers requests in flight, never more, and fetches each URL once")
   func fetchAllIsBounded() throws {
     var random = WorkbookRandom()
@@ -370,6 +465,7 @@ struct ThreadPoolsTests {
     }
   }
 
+  // R06.23
   @Test("fetchAll reports each result as soon as it completes, in completion order")
   func fetchAllReportsInCompletionOrder() throws {
     var random = WorkbookRandom()
@@ -398,10 +494,12 @@ struct ThreadPoolsTests {
         try #require(
           started,
           "\(server.statistics.startedRequests) requests started, not \(expected): keep every worker busy")
-        // Answer one of the requests that are waiting, picked at random.
+        // Answer one of the requests that are waiting, picked at random; never the first URL
+        // first, so that the order of submission never passes by luck.
         let waiting = server.statistics.startedByPath.keys
         let candidates = paths.indices.filter { waiting.contains(paths[$0]) && !opened.contains($0) }
-        let pick = candidates.randomElement(using: &random)
+        let pick = (step == 0 && candidates.count > 1 ? Array(candidates.dropFirst()) : candidates)
+          .randomElement(using: &random)
         let next = try #require(pick, "no request is waiting at its gate")
         server.openGate("g\(next)")
         opened.append(next)
@@ -419,6 +517,7 @@ struct ThreadPoolsTests {
     }
   }
 
+  // R06.24
   @Test("fetchAll reports a failed fetch as an error beside the statuses of the others")
   func fetchAllReportsErrors() throws {
     var random = WorkbookRandom()
@@ -473,12 +572,6 @@ private func returning<Value: Sendable>(
 ) throws -> Value {
   let outcome = BackgroundCall(body).result()
   return try #require(outcome, "\(call) never returned: a deadlock?", sourceLocation: sourceLocation).get()
-}
-
-/// Whether any of `calls` returns within `grace`.
-private func anyReturns<Value>(_ calls: [BackgroundCall<Value>], within grace: Duration) -> Bool {
-  guard let first = calls.first else { return false }
-  return first.returns(within: grace) || calls.contains { $0.isFinished }
 }
 
 /// Waits until `maxWorkers` closures are inside `probe` at once; `nil` if they are, else why not.
