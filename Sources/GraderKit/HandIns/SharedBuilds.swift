@@ -173,10 +173,7 @@ final class SharedBuilds: Sendable {
       lacksEvery: lacking.count == workbook.chapters.count, handedIn: submission.exercises)
     for chapter in lacking { refused[chapter] = "The hand-in has no \(chapter.folder) folder. " + advice }
     grader.refused = refused
-    // The workspace's chapter sources may be a classmate's, built last: no suite needs them.
-    grader.hiddenFromSuites += [
-      workbook.root, submission.folder, workspace.appendingPathComponent("Exercises"),
-    ]
+    grader.hiddenFromSuites += [workbook.root, submission.folder]
     // The suites' own scratch folder (race logs, timelines), one a slot, inside the build folder
     // the sandbox shows, beside the kept binaries.
     grader.scratchPath = grader.scratchPath.appendingPathComponent("runs-\(slot + 1)")
