@@ -107,7 +107,7 @@ struct ThreadLocalIDsTests {
     #expect(local.value == nil, "the test's own thread read \(String(describing: local.value))")
   }
 
-  // R04.3, R04.4, R04.6
+  // R04.3, R04.4
   @Test("storing a new value, or nil, releases the old value at once")
   func replacingReleasesTheOldValue() throws {
     var random = WorkbookRandom()
@@ -161,7 +161,7 @@ struct ThreadLocalIDsTests {
     )
   }
 
-  // R04.6, R04.7
+  // R04.7
   @Test("each thread's value is released when that thread ends, and not before")
   func valuesAreReleasedWhenTheirThreadEnds() throws {
     var random = WorkbookRandom()
