@@ -8,8 +8,9 @@ import Synchronization
 /// machine or the workbook (a full disk, a workbook that does not build) stops the batch. Each
 /// slot grades in a workspace of its own, which keeps its build folder from one student to the
 /// next; the slots share one build lock, so the suites of one student run while the next builds.
-/// With `sharesBuilds` (the default), the slots share one workspace instead, and a chapter's
-/// contents are compiled once for the whole batch (`SharedBuilds`).
+/// With `sharesBuilds` (`GRADER_SHARED_BUILDS=1`), the slots share one workspace instead, and a
+/// chapter's contents are compiled once for the whole batch (`SharedBuilds`): faster, but a suite
+/// can then read the sources built last in the workspace, which may be a classmate's.
 struct Batch {
   let workbook: Workbook
   /// The chapters to grade; every chapter by default.
@@ -19,8 +20,8 @@ struct Batch {
   /// Two: while one student's suites run, the next one builds; more would wait for the build lock.
   static let defaultSlots = 2
   /// Whether a chapter's contents are built once for every hand-in that has them (`SharedBuilds`),
-  /// rather than each hand-in built on its own; `GRADER_SHARED_BUILDS=0` turns it off.
-  var sharesBuilds = ProcessInfo.processInfo.environment["GRADER_SHARED_BUILDS"] != "0"
+  /// rather than each hand-in built on its own: `GRADER_SHARED_BUILDS=1` turns it on.
+  var sharesBuilds = ProcessInfo.processInfo.environment["GRADER_SHARED_BUILDS"] == "1"
   var configure: @Sendable (inout Grader) -> Void = { _ in }
   /// The unpacker found when the batch started; nil if the machine has none (and no hand-in is a zip).
   var unpacker: Unpacker?
