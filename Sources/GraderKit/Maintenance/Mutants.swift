@@ -40,8 +40,13 @@ public struct Mutants {
     /// Whether the chapter's tests caught the mutant: some test failed, or the suite crashed.
     ///
     /// A mutant that does not compile proves nothing, and one that only hangs the suite until the
-    /// chapter's deadline shows a test that waits without a deadline of its own.
-    public var isCaught: Bool { [.failed, .crashed, .dataRace].contains(result.status) }
+    /// chapter's deadline shows a test that waits without a deadline of its own; but a data race
+    /// (`(--races)`) corrupts memory, and a suite stuck in the corrupted structure is one of its
+    /// failures (a student's grade says `timed out`, 0 points).
+    public var isCaught: Bool {
+      [.failed, .crashed, .dataRace].contains(result.status)
+        || (mutant.needsRaceDetector && result.status == .timedOut)
+    }
   }
 
   public let workbook: Workbook
