@@ -1,12 +1,6 @@
 import Foundation
 import Synchronization
 
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
-
 /// Records what helpers observe as timestamped intervals, instants and counters, cheaply and
 /// in bounded memory, for one test or one demo.
 ///
@@ -89,7 +83,7 @@ public final class TraceRecorder: Sendable {
 
   /// The calling thread's lane: `T1`, `T2`, … in the order threads first record.
   public func threadLane(prefix: String = "T") -> String {
-    let thread = Self.currentThreadID
+    let thread = currentThread()
     return state.withLock { state in
       if let lane = state.threadLanes[thread] { return lane }
       let lane = Self.nextLane(prefix, &state)
@@ -101,7 +95,7 @@ public final class TraceRecorder: Sendable {
   /// Names the calling thread's lane `name` (`Thread-0`), for the threads a demo names itself.
   @discardableResult
   public func threadLane(named name: String) -> String {
-    let thread = Self.currentThreadID
+    let thread = currentThread()
     state.withLock { $0.threadLanes[thread] = name }
     return name
   }
@@ -114,14 +108,6 @@ public final class TraceRecorder: Sendable {
   private static func nextLane(_ prefix: String, _ state: inout State) -> String {
     state.laneCounts[prefix, default: 0] += 1
     return prefix + String(state.laneCounts[prefix]!)
-  }
-
-  private static var currentThreadID: UInt {
-    #if canImport(Darwin)
-      UInt(bitPattern: pthread_self())
-    #else
-      UInt(pthread_self())
-    #endif
   }
 
   private func record(_ event: TraceEvent) {
