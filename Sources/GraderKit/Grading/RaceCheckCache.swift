@@ -33,14 +33,9 @@ struct RaceCheckCache {
     var lines = [format, sources.rawValue, "\(chapter.raceCheck.map { $0.tests } ?? [])"]
     lines += describe(root.appendingPathComponent("Package.swift"), root: root)
     for folder in folders {
-      let files = FileManager.default.enumerator(
-        at: folder, includingPropertiesForKeys: [.isRegularFileKey], options: [])
-      var found: [URL] = []
-      while let file = files?.nextObject() as? URL {
-        let isFile = (try? file.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true
-        if isFile { found.append(file) }
+      for path in FileManager.default.regularFiles(below: folder) {
+        lines += describe(folder.appendingPathComponent(path), root: root)
       }
-      for file in found.sorted(by: { $0.path < $1.path }) { lines += describe(file, root: root) }
     }
     return SHA256.hex(of: Data(lines.joined(separator: "\n").utf8))
   }

@@ -80,13 +80,8 @@ final class SharedBuilds: Sendable {
 
   /// The regular files below `folder`, sorted by path, but the answer key's mutants.
   private static func regularFiles(below folder: URL) -> [URL] {
-    let paths = (FileManager.default.subpaths(atPath: folder.path) ?? []).sorted()
-    return paths.filter { !$0.hasPrefix(SubmissionGrader.answerKeyInTests + "/") }.map {
-      folder.appendingPathComponent($0)
-    }.filter { url in
-      var isFolder: ObjCBool = false
-      return FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) && !isFolder.boolValue
-    }
+    FileManager.default.regularFiles(below: folder) { !$0.hasPrefix(SubmissionGrader.answerKeyInTests + "/") }
+      .map { folder.appendingPathComponent($0) }
   }
 
   /// Each file's path relative to `root`, its length and its bytes, one after the other.

@@ -115,7 +115,7 @@ public struct Check {
       case .timedOut:
         "it hangs the suite until the chapter's deadline: a test must catch it with a deadline of its own"
       case .doesNotCompile: "it does not compile, so it proves nothing: \(result.message ?? "")"
-      default: outcome.isCaught ? nil : "status \(result.status.rawValue): \(result.message ?? "")"
+      default: "status \(result.status.rawValue): \(result.message ?? "")"
       }
     return Item(name: "mutant \(outcome.mutant.label) fails its chapter", problem: problem)
   }

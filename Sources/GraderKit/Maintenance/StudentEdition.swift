@@ -173,23 +173,14 @@ struct StudentEdition {
 
   /// The files under `guardedPaths`, relative to `root` and sorted: the ones `pristine.sha256` lists.
   static func pristinePaths(in root: URL) -> [String] {
-    let files = FileManager.default
     let patterns = guardedPaths.map { ($0, $0.split(separator: "/").count) }
-    var paths: [String] = []
-    for path in (try? files.subpathsOfDirectory(atPath: root.path)) ?? [] {
+    return FileManager.default.regularFiles(below: root) { path in
       let parts = path.split(separator: "/")
-      let guarded = patterns.contains { pattern, depth in
+      return patterns.contains { pattern, depth in
         parts.count >= depth
           && fnmatch(pattern, parts.prefix(depth).joined(separator: "/"), FNM_PATHNAME) == 0
       }
-      var isFolder: ObjCBool = false
-      if guarded, files.fileExists(atPath: root.appendingPathComponent(path).path, isDirectory: &isFolder),
-        !isFolder.boolValue
-      {
-        paths.append(path)
-      }
     }
-    return paths.sorted()
   }
 
   /// The Classroom workflow, holding the checksum of `pristine.sha256`, the guarded paths and the
