@@ -56,6 +56,8 @@ final class SharedBuilds: Sendable {
         try FileManager.default.moveItem(at: staged, to: ours)
       }
     }
+    try FileManager.default.createDirectory(
+      at: workspace.appendingPathComponent(Self.stagingFolder), withIntermediateDirectories: true)
     context = Self.context(of: workbook)
     for folder in [".build", ".build-races"] {
       try? FileManager.default.removeItem(
@@ -65,6 +67,10 @@ final class SharedBuilds: Sendable {
 
   /// The folder of the build folder where the kept test binaries are.
   static let keptFolder = "kept"
+  /// The workspace's folder of the slots' staged hand-ins. It stays for the whole batch, so the
+  /// sandbox's tmpfs over it hides every slot's, whatever they come and go while a suite runs;
+  /// a folder of a slot's own at the top would be hidden only if it was there when the suite began.
+  static let stagingFolder = ".staging"
 
   /// The batch-wide part of every digest: the toolchain's version and the manifest, the chapters'
   /// tests and metadata, and the modules a chapter links (`Sources/`).
@@ -118,7 +124,7 @@ final class SharedBuilds: Sendable {
       chapters.map { Set($0.map(\.number)) }.map { numbers in
         workbook.chapters.filter { numbers.contains($0.number) }
       } ?? workbook.chapters
-    let staging = workspace.appendingPathComponent(".staged-\(slot + 1)")
+    let staging = workspace.appendingPathComponent("\(Self.stagingFolder)/slot-\(slot + 1)")
     try? FileManager.default.removeItem(at: staging)
     defer { try? FileManager.default.removeItem(at: staging) }
     // What this student's chapters are: refused, lacking, or staged with a digest.
