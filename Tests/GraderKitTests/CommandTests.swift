@@ -285,6 +285,7 @@ struct CommandTests {
       (["--submissions", "d", "--shard", "3/2"], "--shard takes K/N"),
       (["--submissions", "d", "--shard", "0/2"], "--shard takes K/N"),
       (["--submissions", "d", "--shard", "two"], "--shard takes K/N"),
+      (["audit", "--only", "spin-join"], "--only picks mutants to audit: add --mutants"),
       (["merge", "--csv", "all.csv"], "merge needs the parts to join"),
       (["merge", "a.csv", "b.csv"], "merge writes the whole to --csv FILE, --json FILE or both"),
       (["merge", "a.csv", "--csv", "a.csv"], "a.csv is a part and the merged file"),

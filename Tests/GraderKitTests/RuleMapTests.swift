@@ -160,6 +160,39 @@ struct RuleMapTests {
     #expect(map.problem(of: outcome(failing: "starts", status: .crashed)) == nil, "a crash fails every test")
   }
 
+  @Test(
+    "a mutant whose header expects words passes check only when the student's report shows them, without type names"
+  )
+  func mutantNamesItsCause() throws {
+    let workbook = try TemporaryWorkbook(chapters: ["01-Threads"])
+    try workbook.write(
+      "// Mutant: joins under the lock.\n// Breaks: R01.2\n// Expects: is join() called while holding the lock?\n"
+        + "// Expects: R01.2\n--- a/W.swift\n+++ b/W.swift\n// Expects: not in the header\n",
+      to: "Tests/Mutants/01-Threads/join-under-lock.patch")
+    let mutant = try #require(Mutants(workbook: try Workbook(root: workbook.root)).all().first)
+    #expect(mutant.expectations == ["is join() called while holding the lock?", "R01.2"])
+    func outcome(_ messages: [String], status: ChapterResult.Status = .failed) -> Mutants.Outcome {
+      Mutants.Outcome(
+        mutant: mutant,
+        result: ChapterResult(
+          id: "01", title: "Threads", module: "Threads", status: status, passed: 0, total: 1, message: nil,
+          failures: messages.map { .init(test: "joins", message: $0, file: "Tests/T.swift", line: 1) },
+          tests: [.init(name: "joins", passed: false)], output: nil, maxScore: 10))
+    }
+    let named = outcome(["is join() called while holding the lock? Join after unlocking (R01.2)"])
+    #expect(named.isCaughtAsExpected && Check.item(named).isPassing)
+    let symptom = outcome(["join() never returned: a deadlock?", "see R01.2"])
+    #expect(symptom.isCaught && !symptom.isCaughtAsExpected)
+    #expect(symptom.missingExpectations == ["is join() called while holding the lock?"])
+    #expect(Check.item(symptom).problem?.contains("no failure says \"is join() called") == true)
+    let typeName = outcome([
+      "is join() called while holding the lock? (R01.2) waiter → WorkbookTestSupport.BackgroundCall<Swift.Int>"
+    ])
+    #expect(typeName.typeNamesShown == ["WorkbookTestSupport.BackgroundCall"])
+    #expect(Check.item(typeName).problem?.contains("name the test support's types") == true)
+    #expect(!outcome(["is join() called while holding the lock? R01.2"], status: .passed).isCaughtAsExpected)
+  }
+
   @Test("CONTRIBUTING.md's table must say what the sources say, and the check prints the table it wants")
   func tableIsChecked() throws {
     let workbook = try TemporaryWorkbook(chapters: ["01-Threads"])

@@ -13,6 +13,8 @@ public struct AuditOptions: CommandOptions {
   public var hogsCPUs = false
   /// Audit the mutants of `Tests/Mutants` rather than a source set (`--mutants`).
   public var auditsMutants = false
+  /// With `--mutants`, the mutants to audit by name or label (`--only`); empty audits them all.
+  public var onlyMutants: [String] = []
   public var tuning = Tuning()
 
   public init() {}
@@ -23,6 +25,9 @@ public struct AuditOptions: CommandOptions {
     runs = try arguments.count(of: .repeatCount) ?? Self.defaultRuns
     hogsCPUs = arguments.isGiven(.hog)
     auditsMutants = arguments.isGiven(.mutants)
+    onlyMutants = (arguments.value(of: .only) ?? "").split(separator: ",").map {
+      $0.trimmingCharacters(in: .whitespaces)
+    }.filter { !$0.isEmpty }
     tuning = try Tuning(arguments)
   }
 
@@ -30,6 +35,9 @@ public struct AuditOptions: CommandOptions {
     if auditsMutants && sources == .solutions {
       throw GraderError.usage(
         "--mutants audits the wrong answers in Tests/Mutants, not --solutions: give one.")
+    }
+    if !onlyMutants.isEmpty && !auditsMutants {
+      throw GraderError.usage("--only picks mutants to audit: add --mutants.")
     }
   }
 }

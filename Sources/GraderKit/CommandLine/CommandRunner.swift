@@ -339,7 +339,19 @@ public struct CommandRunner {
   private func auditMutants(of chapters: [Chapter], _ options: AuditOptions) throws -> Int32 {
     var mutants = Mutants(workbook: workbook)
     mutants.configure = configure(options.tuning)
-    let chosen = mutants.all().filter { chapters.contains($0.chapter) }
+    let ofChapters = mutants.all().filter { chapters.contains($0.chapter) }
+    let unknown = options.onlyMutants.filter { name in
+      !ofChapters.contains { $0.name == name || $0.label == name }
+    }
+    guard unknown.isEmpty else {
+      throw GraderError.usage(
+        "Tests/Mutants holds no mutant \(unknown.joined(separator: ", ")) of \(chapters.map(\.folder).joined(separator: ", ")); "
+          + "its mutants: \(ofChapters.map(\.label).joined(separator: ", ")).")
+    }
+    let chosen =
+      options.onlyMutants.isEmpty
+      ? ofChapters
+      : ofChapters.filter { options.onlyMutants.contains($0.name) || options.onlyMutants.contains($0.label) }
     guard !chosen.isEmpty else {
       throw GraderError.usage(
         "Tests/Mutants holds no mutant of \(chapters.map(\.folder).joined(separator: ", ")).")
@@ -351,14 +363,24 @@ public struct CommandRunner {
     var lines = ["Mutant audit: \(chosen.count) mutants × \(options.runs) runs\(load)."]
     var escaped = 0
     for (mutant, outcomes) in audited {
-      let caught = outcomes.filter(\.isCaught)
+      let caught = outcomes.filter(\.isCaughtAsExpected)
       if caught.count < outcomes.count { escaped += 1 }
+      // A run that caught the mutant without the words its header expects is a message that drifts.
+      let unexplained = outcomes.filter { $0.isCaught && !$0.isCaughtAsExpected }
+      let unnamed = Set(unexplained.flatMap { $0.missingExpectations + $0.typeNamesShown }).sorted()
       let statuses = Dictionary(grouping: outcomes.map(\.result.status.rawValue), by: { $0 })
         .map { "\($0.value.count) \($0.key)" }.sorted().joined(separator: ", ")
       let failing = Set(caught.flatMap { $0.result.tests.filter { !$0.passed }.map(\.name) }).sorted()
+      // The slowest suite shows the mutants caught only at a test's deadline, which audits take longest on.
+      let slowest =
+        outcomes.compactMap(\.result.seconds).max().map { String(format: ", slowest run %.1f s", $0) } ?? ""
       lines.append(
         "\(caught.count == outcomes.count ? "✔" : "✘") \(mutant.label): caught in \(caught.count) of "
-          + "\(outcomes.count) runs (\(statuses)); failing: \(failing.prefix(3).joined(separator: " | "))")
+          + "\(outcomes.count) runs (\(statuses)\(slowest)); failing: \(failing.prefix(3).joined(separator: " | "))"
+          + (unexplained.isEmpty
+            ? ""
+            : "; \(unexplained.count) runs lacked or showed: \(unnamed.map { "\"\($0)\"" }.joined(separator: ", "))")
+      )
     }
     lines.append(
       escaped == 0

@@ -28,7 +28,7 @@ public struct Option: Hashable, Sendable {
 
   /// Every option, in the order `--help` lists them.
   public static let all: [Option] = [
-    solutions, format, timeout, jobs, seed, races, trace, repeatCount, hog, mutants, allMutants,
+    solutions, format, timeout, jobs, seed, races, trace, repeatCount, hog, mutants, only, allMutants,
     submission, submissions, csv, json, resume, shard, gradescope, junit, classroom, yes, help,
   ]
 
@@ -85,6 +85,11 @@ public struct Option: Hashable, Sendable {
   static let mutants = Option(
     name: "--mutants", audience: .instructors,
     help: "Audit the wrong answers in Tests/Mutants instead: each must fail its chapter in every run.",
+    commands: [.audit])
+  static let only = Option(
+    name: "--only", audience: .instructors, valueName: "NAMES",
+    help: "With --mutants: audit only these mutants, comma-separated, each a patch's name without "
+      + ".patch (fetch-under-lock) or with its chapter (05-ConcurrentScraper/fetch-under-lock).",
     commands: [.audit])
   static let allMutants = Option(
     name: "--all-mutants", audience: .instructors,

@@ -84,7 +84,6 @@ public struct Check {
     ]
   }
 
-  /// A mutant must fail its chapter: a test fails, or the suite crashes, and it compiles.
   /// What is wrong with a chapter's given code on the solution side, or nil.
   ///
   /// Given code exists once, in `Exercises/NN-Module/Given/`; `Solutions/NN-Module/Given` is a
@@ -106,11 +105,21 @@ public struct Check {
       : "\(relative(link)) is missing: make it a link to the given code, ln -s \(expected) \(relative(link))"
   }
 
+  /// A mutant must fail its chapter (a test fails, or the suite crashes, and it compiles), with
+  /// the words its header expects and without the test support's type names.
   static func item(_ outcome: Mutants.Outcome) -> Item {
     let result = outcome.result
     let problem: String? =
       switch result.status {
-      case _ where outcome.isCaught: nil
+      case _ where outcome.isCaught:
+        if let missing = outcome.missingExpectations.first {
+          "caught, but no failure says \"\(missing)\": the message no longer names the cause it observed"
+        } else if !outcome.typeNamesShown.isEmpty {
+          "caught, but its failures name the test support's types (\(outcome.typeNamesShown.joined(separator: ", "))): "
+            + "say what was observed instead"
+        } else {
+          nil
+        }
       case .passed: "every test passes this wrong answer: no test enforces the rule it breaks"
       case .timedOut:
         "it hangs the suite until the chapter's deadline: a test must catch it with a deadline of its own"

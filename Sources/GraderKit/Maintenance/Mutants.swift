@@ -8,8 +8,10 @@ import Foundation
 /// longer applies fails `./grader check`. Its first line says which rule of the lesson it breaks:
 /// `// Mutant: …`, or `// Mutant (--races): …` for a data race that only ThreadSanitizer catches
 /// every run, which grades that mutant with `--races`; a line `// Breaks: R01.3` of its header names
-/// the lesson's rules it breaks (`RuleMap`). `patch` skips the header as leading text. A mutant is graded like a student's
-/// submission (`SubmissionGrader`, in a scratch
+/// the lesson's rules it breaks (`RuleMap`); a line `// Expects: …` holds words the student's
+/// failure must show, for a test that names the cause it observed (the lock held while a closure
+/// ran), so a message that drifts back to a symptom fails check. `patch` skips the header as
+/// leading text. A mutant is graded like a student's submission (`SubmissionGrader`, in a scratch
 /// copy of its own, `.grader/mutants/workspace`), and must fail its chapter: a mutant that passes
 /// is a wrong answer the course would reward.
 ///
@@ -27,6 +29,8 @@ public struct Mutants {
     /// Whether only ThreadSanitizer catches it every run, so it is graded with `--races`: a
     /// `(--races)` mutant of a chapter without a race check (`chapter.json`'s `raceCheck`).
     public var needsRaceDetector: Bool
+    /// Words that the failure a student reads must hold, from the header's `// Expects:` lines.
+    public var expectations: [String] = []
 
     /// `01-Threads/spin-join`.
     public var label: String { "\(chapter.folder)/\(name)" }
@@ -46,6 +50,27 @@ public struct Mutants {
     public var isCaught: Bool {
       [.failed, .crashed, .dataRace].contains(result.status)
         || (mutant.needsRaceDetector && result.status == .timedOut)
+    }
+
+    /// The mutant's expectations that no part of the student's report holds: its failures'
+    /// messages, the chapter's message, the races.
+    public var missingExpectations: [String] {
+      let report = ([result.message ?? ""] + result.failures.map(\.message) + (result.races ?? []))
+        .joined(separator: "\n")
+      return mutant.expectations.filter { !report.contains($0) }
+    }
+
+    /// Names of the test support's types in the student's report (`WorkbookTestSupport.Gate`):
+    /// they mean nothing to a student, and a message must say what was observed instead.
+    public var typeNamesShown: [String] {
+      let qualified = #/\b(?:WorkbookTestSupport|WorkbookSupport|WorkbookCore)\.[A-Z][A-Za-z0-9_]*/#
+      let texts = [result.message ?? ""] + result.failures.map(\.message)
+      return Array(Set(texts.flatMap { $0.matches(of: qualified).map { String($0.output) } })).sorted()
+    }
+
+    /// Caught, with the cause named as the mutant expects and no type names of the test support.
+    public var isCaughtAsExpected: Bool {
+      isCaught && missingExpectations.isEmpty && typeNamesShown.isEmpty
     }
   }
 
@@ -70,7 +95,8 @@ public struct Mutants {
         return Mutant(
           chapter: chapter, name: String(name.dropLast(".patch".count)), patch: patch,
           // A chapter with a race check catches its race in a plain grade, as a student's does.
-          needsRaceDetector: text.hasPrefix(Self.raceMarker) && chapter.raceCheck == nil)
+          needsRaceDetector: text.hasPrefix(Self.raceMarker) && chapter.raceCheck == nil,
+          expectations: Self.expectations(in: text))
       }
     }
   }
@@ -118,6 +144,20 @@ public struct Mutants {
     ).run()
     return outcome.termination == .exited(0) ? nil : outcome.output
   }
+
+  /// The words of each `// Expects: …` line of a mutant's header (the lines before its diff).
+  static func expectations(in patch: String) -> [String] {
+    patch.split(separator: "\n", omittingEmptySubsequences: false)
+      .prefix { !$0.hasPrefix("--- ") }
+      .compactMap { line in
+        line.hasPrefix(expectsMarker)
+          ? line.dropFirst(expectsMarker.count).trimmingCharacters(in: .whitespaces) : nil
+      }
+      .filter { !$0.isEmpty }
+  }
+
+  /// The first words of a header line that holds words the student's failure must show.
+  static let expectsMarker = "// Expects: "
 
   /// The first words of a mutant file that only ThreadSanitizer catches every run.
   static let raceMarker = "// Mutant (--races): "
