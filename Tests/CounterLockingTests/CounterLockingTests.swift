@@ -48,7 +48,7 @@ struct CounterLockingTests {
       "\(threads) threads × \(increments) increments from \(start): expected \(expected), got \(value)")
   }
 
-  // R02.1
+  // R02.1, R02.6
   @Test("increment(by:) with random amounts from many threads adds up to their exact sum")
   func randomAmountsAddUp() throws {
     var random = WorkbookRandom()
@@ -58,13 +58,21 @@ struct CounterLockingTests {
     }
     let start = random.int(in: -1_000...1_000)
     let counter = Counter(start, pause: .raceWindow)
+    // One negative amount first, on its own: a sum of random amounts could match a wrong answer
+    // (one that adds 1, or the amount's size) by chance, this step never does.
+    let negative = random.int(in: -50...(-2))
+    counter.increment(by: negative)
+    let afterOne = counter.value
+    try #require(
+      afterOne == start + negative,
+      "a counter at \(start) read \(afterOne) after increment(by: \(negative)), not \(start + negative)")
 
     let finished = runOnTestThreadsTogether(threads) { index in
       for amount in amounts[index] { counter.increment(by: amount) }
     }
 
     try #require(finished, "the threads did not finish: does increment(by:) wait for a lock it never gets?")
-    let expected = start + amounts.joined().reduce(0, +)
+    let expected = start + negative + amounts.joined().reduce(0, +)
     let value = counter.value
     #expect(value == expected, "\(threads) threads added random amounts: expected \(expected), got \(value)")
   }
