@@ -33,9 +33,20 @@ public final class PauseProbe: Sendable {
   /// The category of a thread's time inside the pause in a timeline.
   public static let category = "between read and write"
 
+  /// How long the first thread inside the pause waits there for a second one, if it does.
+  private let firstWaitsForSecond: Duration?
+  /// Wakes the first thread inside when another one comes in.
+  private let arrivals = NSCondition()
+
   /// A probe whose pause sleeps for `microseconds`.
-  public init(microseconds: UInt32 = 50) {
+  ///
+  /// With `firstWaitsForSecond`, the first thread to enter the pause stays in it until a second
+  /// thread is inside too, or that long: unguarded code then has two threads inside in every run,
+  /// also on a busy machine whose scheduler would run the threads one after another, while a
+  /// lock that keeps them out costs that wait once.
+  public init(microseconds: UInt32 = 50, firstWaitsForSecond: Duration? = nil) {
     self.microseconds = microseconds
+    self.firstWaitsForSecond = firstWaitsForSecond
     recorder?.bound(
       TraceBound(
         .atMost, 1, of: Self.category, enters: "read the shared value", state: "between read and write",
@@ -48,7 +59,7 @@ public final class PauseProbe: Sendable {
       let lane = recorder?.threadLane()
       if let lane { recorder?.begin(Self.category, lane: lane) }
       defer { if let lane { recorder?.end(Self.category, lane: lane) } }
-      entryCount.add(1, ordering: .sequentiallyConsistent)
+      let isFirst = entryCount.add(1, ordering: .sequentiallyConsistent).oldValue == 0
       let now = inside.add(1, ordering: .sequentiallyConsistent).newValue
       var seen = maximum.load(ordering: .sequentiallyConsistent)
       while now > seen {
@@ -56,6 +67,15 @@ public final class PauseProbe: Sendable {
           expected: seen, desired: now, ordering: .sequentiallyConsistent)
         if exchanged { break }
         seen = original
+      }
+      if let wait = firstWaitsForSecond {
+        arrivals.lock()
+        arrivals.broadcast()
+        if isFirst {
+          let limit = Date(timeIntervalSinceNow: wait.timeInterval)
+          while inside.load(ordering: .sequentiallyConsistent) < 2 && arrivals.wait(until: limit) {}
+        }
+        arrivals.unlock()
       }
       usleep(microseconds)
       inside.subtract(1, ordering: .sequentiallyConsistent)

@@ -322,8 +322,10 @@ struct RaceConditionsTests {
       }
     }
     // Both accounts share one probe: a transfer holds both locks, so only one transfer between
-    // the two accounts may be inside its pause at any time.
-    let probe = PauseProbe()
+    // the two accounts may be inside its pause at any time. The first transfer inside waits there
+    // for a second: with both cores busy, threads that take no lock ran one after another in 1
+    // run of 50, and got through without ever being inside together.
+    let probe = PauseProbe(firstWaitsForSecond: .milliseconds(250))
     let accounts = starts.map { SafeBankAccount(balance: $0, pause: probe.pause) }
     let ledger = Ledger(accounts: 2)
 
