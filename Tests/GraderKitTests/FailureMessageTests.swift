@@ -60,6 +60,14 @@ struct FailureMessageTests {
       comments: ["scrape never returned"])
     #expect(message == "scrape never returned\nExpectation failed: scraping.result() → nil")
     #expect(!message.contains("BackgroundCall"))
+    #expect(
+      FailureText.withoutTypeNames(
+        "Expectation failed: (running → WorkbookTestSupport.BackgroundCall<()>).result() → nil")
+        == "Expectation failed: running.result() → nil")
+    #expect(
+      FailureText.withoutTypeNames(
+        "(pair → WorkbookTestSupport.BackgroundCall<(Swift.Int, Swift.String)>).result()")
+        == "pair.result()")
     // Values that are values stay: numbers, strings, a struct with its fields, a bare enum case.
     let kept = "Expectation failed: (count → 3) == (page → Page(status: 200)) && (state → idle)"
     #expect(FailureText.withoutTypeNames(kept) == kept)

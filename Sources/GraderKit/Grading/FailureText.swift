@@ -32,9 +32,10 @@ enum FailureText {
   ///     (scraping → WorkbookTestSupport.BackgroundCall<Swift.Dictionary<…>>).result() → nil
   ///     scraping.result() → nil
   static func withoutTypeNames(_ text: String) -> String {
-    // `(name → Module.Type<Generic, Arguments>)`: a value that reads like a type's name.
+    // `(name → Module.Type<Generic, Arguments>)`: a value that reads like a type's name; an
+    // argument may be a tuple, `BackgroundCall<()>`, `BackgroundCall<(Swift.Int, Swift.Int)>`.
     let typeNameValue =
-      #/\(([A-Za-z_][A-Za-z0-9_.]*) → ([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*(?:<[^()→]*>)?)\)/#
+      #/\(([A-Za-z_][A-Za-z0-9_.]*) → ([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*(?:<(?:[^()→]|\([^()→]*\))*>)?)\)/#
     return text.replacing(typeNameValue) { match in
       let (name, value) = (match.output.1, match.output.2)
       return value.contains(".") || value.contains("<") ? name : match.output.0
