@@ -340,9 +340,7 @@ public struct CommandRunner {
     var mutants = Mutants(workbook: workbook)
     mutants.configure = configure(options.tuning)
     let ofChapters = mutants.all().filter { chapters.contains($0.chapter) }
-    let unknown = options.onlyMutants.filter { name in
-      !ofChapters.contains { $0.name == name || $0.label == name }
-    }
+    let unknown = options.onlyMutants.filter { name in !ofChapters.contains { $0.isNamed(name) } }
     guard unknown.isEmpty else {
       throw GraderError.usage(
         "Tests/Mutants holds no mutant \(unknown.joined(separator: ", ")) of \(chapters.map(\.folder).joined(separator: ", ")); "
@@ -351,7 +349,7 @@ public struct CommandRunner {
     let chosen =
       options.onlyMutants.isEmpty
       ? ofChapters
-      : ofChapters.filter { options.onlyMutants.contains($0.name) || options.onlyMutants.contains($0.label) }
+      : ofChapters.filter { mutant in options.onlyMutants.contains(where: mutant.isNamed) }
     guard !chosen.isEmpty else {
       throw GraderError.usage(
         "Tests/Mutants holds no mutant of \(chapters.map(\.folder).joined(separator: ", ")).")

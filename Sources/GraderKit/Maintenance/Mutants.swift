@@ -34,6 +34,11 @@ public struct Mutants {
 
     /// `01-Threads/spin-join`.
     public var label: String { "\(chapter.folder)/\(name)" }
+
+    /// Whether `nameOrLabel` names this mutant: `spin-join` or `01-Threads/spin-join`.
+    public func isNamed(_ nameOrLabel: String) -> Bool {
+      nameOrLabel == name || nameOrLabel == label
+    }
   }
 
   /// How one mutant fared in a run of its chapter.
@@ -55,8 +60,7 @@ public struct Mutants {
     /// The mutant's expectations that no part of the student's report holds: its failures'
     /// messages, the chapter's message, the races.
     public var missingExpectations: [String] {
-      let report = ([result.message ?? ""] + result.failures.map(\.message) + (result.races ?? []))
-        .joined(separator: "\n")
+      let report = (messages + (result.races ?? [])).joined(separator: "\n")
       return mutant.expectations.filter { !report.contains($0) }
     }
 
@@ -64,8 +68,12 @@ public struct Mutants {
     /// they mean nothing to a student, and a message must say what was observed instead.
     public var typeNamesShown: [String] {
       let qualified = #/\b(?:WorkbookTestSupport|WorkbookSupport|WorkbookCore)\.[A-Z][A-Za-z0-9_]*/#
-      let texts = [result.message ?? ""] + result.failures.map(\.message)
-      return Array(Set(texts.flatMap { $0.matches(of: qualified).map { String($0.output) } })).sorted()
+      return Array(Set(messages.flatMap { $0.matches(of: qualified).map { String($0.output) } })).sorted()
+    }
+
+    /// What the grader wrote for the student: the chapter's message and each failure's.
+    private var messages: [String] {
+      [result.message ?? ""] + result.failures.map(\.message)
     }
 
     /// Caught, with the cause named as the mutant expects and no type names of the test support.
@@ -145,15 +153,17 @@ public struct Mutants {
     return outcome.termination == .exited(0) ? nil : outcome.output
   }
 
-  /// The words of each `// Expects: …` line of a mutant's header (the lines before its diff).
+  /// The words of each `// Expects: …` line of a mutant's header.
   static func expectations(in patch: String) -> [String] {
-    patch.split(separator: "\n", omittingEmptySubsequences: false)
-      .prefix { !$0.hasPrefix("--- ") }
-      .compactMap { line in
-        line.hasPrefix(expectsMarker)
-          ? line.dropFirst(expectsMarker.count).trimmingCharacters(in: .whitespaces) : nil
-      }
-      .filter { !$0.isEmpty }
+    headerValues(expectsMarker, in: patch).filter { !$0.isEmpty }
+  }
+
+  /// The rest of each line of a mutant's header (the lines before its diff begins) that starts
+  /// with `marker`, such as `// Breaks:` or `// Expects: `, trimmed.
+  static func headerValues(_ marker: String, in patch: String) -> [String] {
+    patch.split(separator: "\n").prefix { !$0.hasPrefix("--- ") }
+      .filter { $0.hasPrefix(marker) }
+      .map { $0.dropFirst(marker.count).trimmingCharacters(in: .whitespaces) }
   }
 
   /// The first words of a header line that holds words the student's failure must show.

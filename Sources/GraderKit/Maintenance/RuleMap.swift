@@ -114,9 +114,7 @@ public struct RuleMap: Sendable {
 
   /// The rules a mutant's header names: the IDs on its `// Breaks:` lines, before the diff begins.
   static func rules(inPatch text: String) -> [String] {
-    text.split(separator: "\n").prefix { !$0.hasPrefix("--- ") }
-      .filter { $0.hasPrefix("// Breaks:") }
-      .flatMap { ruleIDs(in: String($0)) }
+    Mutants.headerValues("// Breaks:", in: text).flatMap(ruleIDs(in:))
   }
 
   private static func ruleIDs(in text: String) -> [String] {
