@@ -56,7 +56,8 @@ public struct Option: Hashable, Sendable {
   static let jobs = Option(
     name: "--jobs", valueName: "N",
     help: "How many chapters' tests run at once (default 2); with --submissions, how many students are "
-      + "graded at once, one build at a time, each chapter's contents built once for the batch (default 2).",
+      + "graded at once (default 2), one build at a time (with GRADER_SHARED_BUILDS=1, each chapter's "
+      + "contents built once for the batch).",
     studentHelp: "How many chapters' tests run at once (default 2).", commands: [.grade, .check, .audit])
   static let seed = Option(
     name: "--seed", valueName: "N",

@@ -59,6 +59,9 @@ public struct Grader: Sendable {
   /// Whether a race check reuses the verdict of the last one on the same files (`RaceCheckCache`);
   /// audits that repeat a grade to measure it turn this off.
   public var reusesRaceChecks = true
+  /// Whether a chapter's race check runs after its plain run ended as the result given: where it
+  /// can tell more (`RaceCheckBuild.isWorthRunning`); the mutant audit narrows it further.
+  var checksRacesAfter: @Sendable (ChapterResult) -> Bool = RaceCheckBuild.isWorthRunning(after:)
 
   /// Builds the tests, leaving out the chapters that do not compile or are refused; the race
   /// checks' ThreadSanitizer build of the chapters about shared state is made when a grade needs it.
@@ -146,7 +149,7 @@ public struct Grader: Sendable {
   /// Each worker takes the next chapter when it is free, so one that hangs holds one worker.
   private func forEach(_ indices: [Int], _ body: @Sendable (Int) -> Void) {
     let next = Atomic(0)
-    DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, indices.count))) { _ in
+    concurrently(max(1, min(jobs, indices.count))) { _ in
       while case let item = next.add(1, ordering: .relaxed).oldValue, item < indices.count {
         body(indices[item])
       }
@@ -164,7 +167,7 @@ public struct Grader: Sendable {
     var toRun: [(index: Int, fingerprint: String)] = []
     for (index, chapter) in chapters.enumerated() where raceBuild.chapters.contains(chapter) {
       guard let result = results.first(where: { $0.id == chapter.number }),
-        RaceCheckBuild.isWorthRunning(after: result)
+        checksRacesAfter(result)
       else { continue }
       let fingerprint = RaceCheckCache.fingerprint(of: chapter, in: workbook, sources: sources)
       if reusesRaceChecks, let kept = cache.verdict(of: chapter, fingerprint: fingerprint) {

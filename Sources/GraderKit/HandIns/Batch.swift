@@ -48,7 +48,7 @@ struct Batch {
     let slotCount = max(1, min(slots, handIns.count))
     let shared =
       sharesBuilds && !handIns.isEmpty ? try SharedBuilds(workbook: workbook, workspace: workspace(0)) : nil
-    DispatchQueue.concurrentPerform(iterations: slotCount) { slot in
+    concurrently(slotCount) { slot in
       var grader = SubmissionGrader(workbook: workbook)
       grader.workspace = workspace(slot)
       grader.buildLock = buildLock

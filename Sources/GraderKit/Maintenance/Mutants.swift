@@ -224,6 +224,14 @@ public struct Mutants {
       copy.log = { _ in }
       // Each run checks for races anew: a kept verdict would repeat the first run's.
       copy.reusesRaceChecks = false
+      // A run whose plain tests failed has caught its mutant, and its race check could add only
+      // words: it runs where the mutant expects some. Race checks that wait out a deadline again
+      // doubled the time of the mutants caught at one.
+      let expectsWords = Set(round.filter { !$0.expectations.isEmpty }.map(\.chapter.number))
+      copy.checksRacesAfter = { result in
+        RaceCheckBuild.isWorthRunning(after: result)
+          && (result.status == .passed || expectsWords.contains(result.id))
+      }
       let build = try copy.build()
       let hog = hogsCPUs ? try CPUHog(processes: ProcessInfo.processInfo.activeProcessorCount) : nil
       defer { hog?.stop() }
