@@ -354,37 +354,40 @@ public struct CommandRunner {
       throw GraderError.usage(
         "Tests/Mutants holds no mutant of \(chapters.map(\.folder).joined(separator: ", ")).")
     }
-    let audited = try mutants.audit(chosen, runs: options.runs, hogsCPUs: options.hogsCPUs) {
-      FileHandle.standardError.write(Data(($0 + "\n").utf8))
-    }
     let load = options.hogsCPUs ? ", every core kept busy" : ""
-    var lines = ["Mutant audit: \(chosen.count) mutants × \(options.runs) runs\(load)."]
-    var escaped = 0
-    for (mutant, outcomes) in audited {
-      let caught = outcomes.filter(\.isCaughtAsExpected)
-      if caught.count < outcomes.count { escaped += 1 }
-      // A run that caught the mutant without the words its header expects is a message that drifts.
-      let unexplained = outcomes.filter { $0.isCaught && !$0.isCaughtAsExpected }
-      let unnamed = Set(unexplained.flatMap { $0.missingExpectations + $0.typeNamesShown }).sorted()
-      let statuses = Dictionary(grouping: outcomes.map(\.result.status.rawValue), by: { $0 })
-        .map { "\($0.value.count) \($0.key)" }.sorted().joined(separator: ", ")
-      let failing = Set(caught.flatMap { $0.result.tests.filter { !$0.passed }.map(\.name) }).sorted()
-      // The slowest suite shows the mutants caught only at a test's deadline, which audits take longest on.
-      let slowest =
-        outcomes.compactMap(\.result.seconds).max().map { String(format: ", slowest run %.1f s", $0) } ?? ""
-      lines.append(
-        "\(caught.count == outcomes.count ? "✔" : "✘") \(mutant.label): caught in \(caught.count) of "
-          + "\(outcomes.count) runs (\(statuses)\(slowest)); failing: \(failing.prefix(3).joined(separator: " | "))"
-          + (unexplained.isEmpty
-            ? ""
-            : "; \(unexplained.count) runs lacked or showed: \(unnamed.map { "\"\($0)\"" }.joined(separator: ", "))")
-      )
-    }
-    lines.append(
+    print("Mutant audit: \(chosen.count) mutants × \(options.runs) runs\(load).")
+    // Each round's lines as it ends: an audit of an hour that is stopped keeps what it found.
+    let audited = try mutants.audit(
+      chosen, runs: options.runs, hogsCPUs: options.hogsCPUs,
+      log: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) },
+      roundEnded: { round in
+        print(round.map { auditLine($0.mutant, $0.outcomes) }.joined(separator: "\n"))
+        fflush(nil)
+      })
+    let escaped = audited.filter { $0.outcomes.contains { !$0.isCaughtAsExpected } }.count
+    print(
       escaped == 0
-        ? "Every mutant failed every run." : "\(escaped) mutants passed some run: a lucky wrong answer.")
-    print(lines.joined(separator: "\n") + "\n")
+        ? "Every mutant failed every run.\n" : "\(escaped) mutants passed some run: a lucky wrong answer.\n")
     return escaped == 0 ? 0 : 1
+  }
+
+  /// One mutant's line of the audit: how often it was caught, how, and by which tests.
+  private func auditLine(_ mutant: Mutants.Mutant, _ outcomes: [Mutants.Outcome]) -> String {
+    let caught = outcomes.filter(\.isCaughtAsExpected)
+    // A run that caught the mutant without the words its header expects is a message that drifts.
+    let unexplained = outcomes.filter { $0.isCaught && !$0.isCaughtAsExpected }
+    let unnamed = Set(unexplained.flatMap { $0.missingExpectations + $0.typeNamesShown }).sorted()
+    let statuses = Dictionary(grouping: outcomes.map(\.result.status.rawValue), by: { $0 })
+      .map { "\($0.value.count) \($0.key)" }.sorted().joined(separator: ", ")
+    let failing = Set(caught.flatMap { $0.result.tests.filter { !$0.passed }.map(\.name) }).sorted()
+    // The slowest suite shows the mutants caught only at a test's deadline, which audits take longest on.
+    let slowest =
+      outcomes.compactMap(\.result.seconds).max().map { String(format: ", slowest run %.1f s", $0) } ?? ""
+    return "\(caught.count == outcomes.count ? "✔" : "✘") \(mutant.label): caught in \(caught.count) of "
+      + "\(outcomes.count) runs (\(statuses)\(slowest)); failing: \(failing.prefix(3).joined(separator: " | "))"
+      + (unexplained.isEmpty
+        ? ""
+        : "; \(unexplained.count) runs lacked or showed: \(unnamed.map { "\"\($0)\"" }.joined(separator: ", "))")
   }
 
   private func check(_ options: CheckOptions) throws -> Int32 {

@@ -210,9 +210,12 @@ public struct Mutants {
   ///
   /// Returns, for each mutant, the outcome of every run: a mutant the tests catch only in some
   /// runs is a wrong answer that a student passes by luck.
-  public func audit(_ mutants: [Mutant], runs: Int, hogsCPUs: Bool, log: @Sendable (String) -> Void) throws
-    -> [(mutant: Mutant, outcomes: [Outcome])]
-  {
+  /// `roundEnded` gets each round's mutants and outcomes as soon as the round ends, so an audit of
+  /// an hour that is stopped keeps what its finished rounds found.
+  public func audit(
+    _ mutants: [Mutant], runs: Int, hogsCPUs: Bool, log: @Sendable (String) -> Void,
+    roundEnded: ([(mutant: Mutant, outcomes: [Outcome])]) -> Void = { _ in }
+  ) throws -> [(mutant: Mutant, outcomes: [Outcome])] {
     var audited: [(mutant: Mutant, outcomes: [Outcome])] = []
     for round in rounds(of: mutants) {
       let submissions = grader(for: round)
@@ -244,6 +247,7 @@ public struct Mutants {
         let caught = byMutant.filter { $0.outcomes.last?.isCaught == true }.count
         log("Round of \(round.map(\.label).joined(separator: ", ")): run \(run) of \(runs), \(caught) caught")
       }
+      roundEnded(byMutant)
       audited += byMutant
     }
     return audited
