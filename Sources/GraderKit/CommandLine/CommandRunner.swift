@@ -355,13 +355,13 @@ public struct CommandRunner {
         "Tests/Mutants holds no mutant of \(chapters.map(\.folder).joined(separator: ", ")).")
     }
     let load = options.hogsCPUs ? ", every core kept busy" : ""
-    print("Mutant audit: \(chosen.count) mutants × \(options.runs) runs\(load).")
+    print("Mutant audit: \(chosen.count) mutants × \(options.runs) runs\(load).\n")
     // Each round's lines as it ends: an audit of an hour that is stopped keeps what it found.
     let audited = try mutants.audit(
       chosen, runs: options.runs, hogsCPUs: options.hogsCPUs,
       log: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) },
       roundEnded: { round in
-        print(round.map { auditLine($0.mutant, $0.outcomes) }.joined(separator: "\n"))
+        print(round.map { auditLine($0.mutant, $0.outcomes) + "\n" }.joined())
         fflush(nil)
       })
     let escaped = audited.filter { $0.outcomes.contains { !$0.isCaughtAsExpected } }.count
