@@ -67,6 +67,35 @@ struct SandboxTests {
     #expect(Array(classmate.prefix(6)) == HandIn.skeleton.expectedCells, "\(csv)")
   }
 
+  @Test(
+    "the folder a suite may write is writable to whoever it runs as, also after a run as nobody left it nobody's",
+    .enabled(
+      if: Sandbox.namespacesWork && Sandbox.unprivilegedUser != nil,
+      "skipped: this needs the namespaces and a root grader, which can run suites as nobody")
+  )
+  func writableFolderFollowsTheUser() throws {
+    let root = try FixtureWorkbook.temporaryCopy(chapters: FixtureWorkbook.courseChapters)
+    defer { try? FileManager.default.removeItem(at: root) }
+    let build = root.appendingPathComponent(".build")
+    let events = build.appendingPathComponent("grader-events")
+    try FileManager.default.createDirectory(at: events, withIntermediateDirectories: true)
+    // As nobody first, then as root mapped to itself, as a grade after a `uid` audit closed the build.
+    for asNobody in [true, false] {
+      let plan = Sandbox.Plan(
+        workbook: root, buildFolder: build, writable: [events], runsAsUnprivilegedUser: asNobody)
+      let sandbox = try #require(try Sandbox.make(.namespaces, plan: plan))
+      defer { sandbox.cleanUp() }
+      let file = events.appendingPathComponent(asNobody ? "as-nobody" : "as-root")
+      let outcome = try Subprocess(
+        executable: "/bin/sh", arguments: ["-c", "echo written > '\(file.path)'"], deadline: .seconds(20),
+        sandbox: sandbox
+      )
+      .run()
+      #expect(outcome.termination == .exited(0), "\(file.lastPathComponent): \(outcome.output)")
+      #expect(FileManager.default.fileExists(atPath: file.path), "\(file.lastPathComponent) was not written")
+    }
+  }
+
   @Test("a chapter's test process gets no variable that names a folder of the instructor's")
   func environmentIsScrubbed() {
     let names = Set(SuiteRunner.scrubbedEnvironment.keys)

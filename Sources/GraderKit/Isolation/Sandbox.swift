@@ -129,11 +129,12 @@ struct Sandbox: Sendable {
       // the namespace maps `nobody` alone, the user the `uid` level uses, and the tests run as it.
       // Its processes count against the cap in that namespace only, not with every `nobody`'s.
       let user = plan.runsAsUnprivilegedUser ? unprivilegedUser : nil
-      if let (uid, gid) = user {
-        for folder in plan.writable where chown(folder.path, uid, gid) != 0 {
-          throw GraderError.operationFailed(
-            "chown nobody \(folder.path)", output: String(cString: strerror(errno)))
-        }
+      // The folders to write belong to whoever the tests run as, this time: one that an earlier
+      // suite ran as `nobody` in stays `nobody`'s, and root mapped to itself may not write there.
+      let (owner, group) = user ?? (geteuid(), getegid())
+      for folder in plan.writable where chown(folder.path, owner, group) != 0 {
+        throw GraderError.operationFailed(
+          "chown \(owner) \(folder.path)", output: String(cString: strerror(errno)))
       }
       return Sandbox(
         isolation: .namespaces, steps: machineSteps() + workbookSteps(plan),
